@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from chat.models import ChatBot, Choice, Config, DailyUsage, Prompt, QuotaReservation, Reply
+
+
+class ConfigInline(admin.StackedInline):
+    model = Config
+    can_delete = False
+
+
+class PromptInline(admin.TabularInline):
+    model = Prompt
+    extra = 0
+    fields = ["kind", "content", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(ChatBot)
+class ChatBotAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "user", "created_at", "updated_at"]
+    search_fields = ["title", "user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    inlines = [ConfigInline, PromptInline]
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    list_display = ["id", "chatbot", "model", "total_tokens", "created_at"]
+    raw_id_fields = ["chatbot", "prompt"]
+    inlines = [ChoiceInline]
+
+
+class ReservationInline(admin.TabularInline):
+    model = QuotaReservation
+    extra = 0
+    readonly_fields = ["created_at", "expires_at"]
+
+
+@admin.register(DailyUsage)
+class DailyUsageAdmin(admin.ModelAdmin):
+    """Completions per user and day. A user's own limit is set on the user (Daily limit)."""
+
+    list_display = ["user", "day", "used"]
+    list_filter = ["day"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+    inlines = [ReservationInline]

@@ -1,0 +1,147 @@
+"""Chat sessions and everything exchanged in them, plus the daily usage behind the quota.
+
+The shape follows the original design (docs/erd.md): a ChatBot aggregates its Prompts, one
+Config and its Replies; a Reply mirrors one chat completion (usage on the Reply, choices as rows).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class ChatBot(models.Model):
+    """A chat session of one user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chatbots")
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Last activity: bumped by every message, so lists show the most recently active first.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-updated_at", "-id"], name="chat_chatbot_user_recent")]
+
+    def __str__(self) -> str:
+        return self.title or f"Chat {self.pk}"
+
+
+class Config(models.Model):
+    """How a chat calls the model (the original ChatBotConfig)."""
+
+    chatbot = models.OneToOneField(ChatBot, on_delete=models.CASCADE, related_name="config")
+    model = models.CharField(max_length=100)
+    temperature = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("2"))],
+    )
+    max_tokens = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    stream = models.BooleanField(default=True)
+    system_prompt = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.model} @ {self.temperature}"
+
+
+class PromptKind(models.TextChoices):
+    MESSAGE = "message", "Message"
+    CURRENT_STATE = "current_state", "Current state"
+    GOAL = "goal", "Goal"
+    MISC = "misc", "Anything else"
+
+
+CONTEXT_KINDS = (PromptKind.CURRENT_STATE, PromptKind.GOAL, PromptKind.MISC)
+
+
+class Prompt(models.Model):
+    """A user's message, or one of the typed context prompts the model reads first."""
+
+    chatbot = models.ForeignKey(ChatBot, on_delete=models.CASCADE, related_name="prompts")
+    kind = models.CharField(max_length=20, choices=PromptKind.choices, default=PromptKind.MESSAGE)
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["chatbot", "created_at", "id"], name="chat_prompt_chat_order")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chatbot", "kind"],
+                condition=~Q(kind=PromptKind.MESSAGE),
+                name="chat_prompt_one_context_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.content[:40]}"
+
+
+class Reply(models.Model):
+    """One chat completion answering a prompt, with its token usage."""
+
+    chatbot = models.ForeignKey(ChatBot, on_delete=models.CASCADE, related_name="replies")
+    prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="reply")
+    upstream_id = models.CharField(max_length=200, blank=True)
+    model = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    total_tokens = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "replies"
+
+    def __str__(self) -> str:
+        return f"Reply {self.pk} ({self.model})"
+
+
+class Choice(models.Model):
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="choices")
+    index = models.PositiveIntegerField(default=0)
+    role = models.CharField(max_length=20, default="assistant")
+    content = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["reply", "index"], name="chat_choice_unique_index")]
+
+    def __str__(self) -> str:
+        return f"Choice {self.index} of reply {self.reply_id}"
+
+
+class DailyUsage(models.Model):
+    """Completions a user obtained on one day (server time zone). Never decremented."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_usages")
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "daily usage"
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="chat_dailyusage_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}: {self.used}"
+
+
+class QuotaReservation(models.Model):
+    """A completion in flight: holds one unit of a day's quota until it succeeds, fails or expires.
+
+    A reservation whose process died stops counting at `expires_at` (the upstream timeout plus a
+    margin, renewed while a stream is still flowing), so a crash never costs the user for long.
+    """
+
+    usage = models.ForeignKey(DailyUsage, on_delete=models.CASCADE, related_name="reservations")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["usage", "expires_at"], name="chat_reservation_active")]
+
+    def __str__(self) -> str:
+        return f"Reservation {self.pk} until {self.expires_at}"

@@ -1,0 +1,126 @@
+"""The daily quota: the one place that decides whether a user may have another completion.
+
+Exactness comes from the database, which every worker process and server shares:
+
+* `quota_reserve` runs one short transaction that locks the user's `DailyUsage` row for the day
+  (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite every transaction is `BEGIN IMMEDIATE`, which
+  serialises writers), counts completions already obtained plus reservations still in flight, and
+  inserts a `QuotaReservation` only if that sum is below the limit. No lock is held afterwards,
+  in particular not while the model is answering.
+* `quota_commit` turns the reservation into a used unit inside the transaction that stores the
+  reply; `quota_release` deletes it on any failure, so failed sends cost nothing.
+* A reservation carries `expires_at` (the upstream timeout plus a margin, renewed by a flowing
+  stream): if its process dies, it stops counting by then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chat.exceptions import QuotaExceeded
+from chat.models import DailyUsage, QuotaReservation
+
+# Extra life of a reservation beyond the upstream timeout, for the work around the call.
+RESERVATION_MARGIN = dt.timedelta(seconds=5)
+
+
+def now() -> dt.datetime:
+    """The clock of the quota (tests move it with time-machine)."""
+    return timezone.now()
+
+
+def limit_for(user) -> int:
+    return user.daily_limit if user.daily_limit is not None else settings.CHAT_DAILY_LIMIT
+
+
+def quota_day(at: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The calendar day `at` falls on in the server's zone, and the moment the next one starts."""
+    local = timezone.localtime(at)
+    day = local.date()
+    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return day, timezone.make_aware(next_midnight, local.tzinfo)
+
+
+def reservation_lifetime() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.OPENAI_TIMEOUT) + RESERVATION_MARGIN
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    limit: int
+    used: int
+    remaining: int
+    resets_at: dt.datetime
+
+    @classmethod
+    def for_user(cls, user) -> QuotaStatus:
+        at = now()
+        day, resets_at = quota_day(at)
+        usage = DailyUsage.objects.filter(user=user, day=day).first()
+        used = usage.used if usage else 0
+        in_flight = usage.reservations.filter(expires_at__gt=at).count() if usage else 0
+        return cls.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
+
+    @classmethod
+    def build(cls, *, limit: int, used: int, in_flight: int, resets_at: dt.datetime) -> QuotaStatus:
+        return cls(limit=limit, used=used, remaining=max(0, limit - used - in_flight), resets_at=resets_at)
+
+    @property
+    def reset_timestamp(self) -> int:
+        return int(self.resets_at.timestamp())
+
+    def retry_after(self) -> int:
+        return max(1, int((self.resets_at - now()).total_seconds()) + 1)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_timestamp),
+        }
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: int
+    usage_id: int
+
+
+def quota_reserve(*, user) -> Reservation:
+    """Hold one completion of today's quota for `user`, or raise QuotaExceeded."""
+    at = now()
+    day, resets_at = quota_day(at)
+    limit = limit_for(user)
+    with transaction.atomic():
+        usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day)
+        usage.reservations.filter(expires_at__lte=at).delete()
+        in_flight = usage.reservations.count()
+        if usage.used + in_flight >= limit:
+            status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
+            raise QuotaExceeded(status)
+        reservation = QuotaReservation.objects.create(
+            usage=usage, created_at=at, expires_at=at + reservation_lifetime()
+        )
+    return Reservation(id=reservation.pk, usage_id=usage.pk)
+
+
+def quota_commit(*, reservation: Reservation) -> None:
+    """Count the reserved completion as used. Call inside the transaction that stores the reply."""
+    QuotaReservation.objects.filter(pk=reservation.id).delete()
+    DailyUsage.objects.filter(pk=reservation.usage_id).update(used=F("used") + 1)
+
+
+def quota_release(*, reservation: Reservation) -> None:
+    """Give back a reservation whose completion failed."""
+    QuotaReservation.objects.filter(pk=reservation.id).delete()
+
+
+def quota_renew(*, reservation: Reservation) -> None:
+    """Keep a reservation alive while its (long) stream is still flowing."""
+    QuotaReservation.objects.filter(pk=reservation.id).update(expires_at=now() + reservation_lifetime())

@@ -1,0 +1,30 @@
+"""Reads of chats. Every queryset starts from the user: other people's chats do not exist here."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from chat.models import ChatBot, Prompt, PromptKind
+
+
+def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
+    chats = ChatBot.objects.filter(user=user)
+    search = search.strip()
+    if search:
+        matching_message = Prompt.objects.filter(
+            chatbot=OuterRef("pk"), kind=PromptKind.MESSAGE, content__icontains=search
+        )
+        chats = chats.filter(Q(title__icontains=search) | Exists(matching_message))
+    return chats.order_by("-updated_at", "-id")
+
+
+def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
+    prompts = Prompt.objects.select_related("reply").prefetch_related("reply__choices").order_by("created_at", "id")
+    return (
+        ChatBot.objects.filter(user=user)
+        .select_related("config")
+        .prefetch_related(Prefetch("prompts", queryset=prompts))
+    )
+
+
+def chat_get_for(user, *, chat_id: int) -> ChatBot:
+    return get_object_or_404(ChatBot.objects.filter(user=user).select_related("config"), pk=chat_id)

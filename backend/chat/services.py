@@ -1,0 +1,275 @@
+"""Writes on chats, and sending a message to the model.
+
+Sending is split so that no database work, lock or transaction spans the model call:
+`message_prepare` (ownership, quota reservation, upstream messages) and `message_store`
+(one transaction) are short synchronous units; `chat_send_message` awaits the model between
+them on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from chat.exceptions import UpstreamError
+from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamDelta
+from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
+from chat.quota import Reservation, quota_commit, quota_release, quota_renew, quota_reserve
+from chat.selectors import chat_get_for
+
+CONTEXT_LABELS = {
+    PromptKind.CURRENT_STATE: "Their current situation",
+    PromptKind.GOAL: "Their goal",
+    PromptKind.MISC: "Anything else they asked you to keep in mind",
+}
+TITLE_LENGTH = 60
+
+
+# --- Chats ----------------------------------------------------------------------------------------
+
+
+def config_defaults() -> dict[str, Any]:
+    return {
+        "model": settings.OPENAI_MODEL,
+        "temperature": Decimal("1.00"),
+        "max_tokens": min(settings.CHAT_DEFAULT_MAX_TOKENS, settings.CHAT_MAX_TOKENS_CAP),
+        "stream": True,
+        "system_prompt": "",
+    }
+
+
+def context_update(*, chat: ChatBot, context: dict[str, str | None]) -> None:
+    """Set, change or (with an empty value) remove the chat's typed context prompts."""
+    for kind in CONTEXT_KINDS:
+        if kind.value not in context:
+            continue
+        content = (context[kind.value] or "").strip()
+        if content:
+            Prompt.objects.update_or_create(chatbot=chat, kind=kind, defaults={"content": content})
+        else:
+            Prompt.objects.filter(chatbot=chat, kind=kind).delete()
+
+
+@transaction.atomic
+def chat_create(
+    *, user, title: str = "", config: dict[str, Any] | None = None, context: dict[str, str | None] | None = None
+) -> ChatBot:
+    chat = ChatBot.objects.create(user=user, title=title.strip())
+    Config.objects.create(chatbot=chat, **{**config_defaults(), **(config or {})})
+    context_update(chat=chat, context=context or {})
+    return chat
+
+
+@transaction.atomic
+def chat_update(
+    *,
+    chat: ChatBot,
+    title: str | None = None,
+    config: dict[str, Any] | None = None,
+    context: dict[str, str | None] | None = None,
+) -> ChatBot:
+    if title is not None:
+        chat.title = title.strip()
+        chat.save(update_fields=["title", "updated_at"])
+    if config:
+        Config.objects.filter(chatbot=chat).update(**config)
+    if context:
+        context_update(chat=chat, context=context)
+    return chat
+
+
+def chat_delete_all(*, user) -> int:
+    deleted, _ = ChatBot.objects.filter(user=user).delete()
+    return deleted
+
+
+# --- Sending a message ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    chat_id: int
+    content: str
+    request: CompletionRequest
+    reservation: Reservation
+
+
+def upstream_messages(*, chat: ChatBot, content: str) -> list[dict[str, str]]:
+    """System prompt, context, then as many earlier turns as the budget allows, newest kept."""
+    messages: list[dict[str, str]] = []
+    if chat.config.system_prompt:
+        messages.append({"role": "system", "content": chat.config.system_prompt})
+    context = {p.kind: p.content for p in chat.prompts.filter(kind__in=CONTEXT_KINDS)}
+    if context:
+        lines = [f"{CONTEXT_LABELS[kind]}: {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
+        messages.append(
+            {"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)}
+        )
+    budget = settings.CHAT_HISTORY_BUDGET
+    turns: list[tuple[str, str]] = []
+    earlier = (
+        chat.prompts.filter(kind=PromptKind.MESSAGE, reply__isnull=False)
+        .select_related("reply")
+        .prefetch_related("reply__choices")
+        .order_by("-created_at", "-id")
+    )
+    for prompt in earlier.iterator(chunk_size=100):
+        choices = prompt.reply.choices.all()
+        answer = choices[0].content if choices else ""
+        budget -= len(prompt.content) + len(answer)
+        if budget < 0:
+            break
+        turns.append((prompt.content, answer))
+    for question, answer in reversed(turns):
+        messages.append({"role": "user", "content": question})
+        messages.append({"role": "assistant", "content": answer})
+    messages.append({"role": "user", "content": content})
+    return messages
+
+
+def message_prepare(*, user, chat_id: int, content: str) -> SendPlan:
+    chat = chat_get_for(user, chat_id=chat_id)
+    config = chat.config
+    request = CompletionRequest(
+        model=config.model,
+        messages=upstream_messages(chat=chat, content=content),
+        temperature=float(config.temperature),
+        max_tokens=config.max_tokens,
+    )
+    reservation = quota_reserve(user=user)
+    return SendPlan(chat_id=chat.pk, content=content, request=request, reservation=reservation)
+
+
+@transaction.atomic
+def message_store(*, plan: SendPlan, completion: Completion) -> Prompt:
+    """Store the exchange and count it, all or nothing."""
+    chat = ChatBot.objects.get(pk=plan.chat_id)
+    prompt = Prompt.objects.create(chatbot=chat, kind=PromptKind.MESSAGE, content=plan.content)
+    reply = Reply.objects.create(
+        chatbot=chat,
+        prompt=prompt,
+        upstream_id=completion.upstream_id[:200],
+        model=completion.model[:100],
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        total_tokens=completion.total_tokens,
+    )
+    Choice.objects.bulk_create(
+        Choice(
+            reply=reply,
+            index=choice.index,
+            role=choice.role[:20],
+            content=choice.content,
+            finish_reason=choice.finish_reason[:30],
+        )
+        for choice in completion.choices
+    )
+    quota_commit(reservation=plan.reservation)
+    if not chat.title:
+        chat.title = plan.content.strip().splitlines()[0][:TITLE_LENGTH] if plan.content.strip() else ""
+    chat.updated_at = timezone.now()
+    chat.save(update_fields=["title", "updated_at"])
+    return Prompt.objects.select_related("reply").prefetch_related("reply__choices").get(pk=prompt.pk)
+
+
+def _release_connection() -> None:
+    """Hand the database connection back before a long wait on the model.
+
+    Under ASGI each request keeps its connection until it ends; a send that waits seconds on
+    the model must not pin one (a database allows only so many). Inside an atomic block (a test
+    transaction) there is nothing to hand back.
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def db(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a synchronous database unit from async code, on the request's database thread."""
+    return sync_to_async(function)
+
+
+async def _release_quietly(reservation: Reservation) -> None:
+    # Shielded: the request may be cancelled (client gone) while we give the quota back.
+    await asyncio.shield(db(quota_release)(reservation=reservation))
+
+
+async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAIGateway) -> Prompt:
+    """Send one message and return the stored prompt with its reply. Costs one unit of quota."""
+    plan = await db(_prepare_and_release)(user=user, chat_id=chat_id, content=content)
+    try:
+        completion = await gateway.complete(plan.request)
+        return await db(message_store)(plan=plan, completion=completion)
+    except BaseException:
+        await _release_quietly(plan.reservation)
+        raise
+
+
+def _prepare_and_release(**kwargs) -> SendPlan:
+    try:
+        return message_prepare(**kwargs)
+    finally:
+        _release_connection()
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    event: str  # "delta", "done" or "error"
+    data: Any
+
+
+async def chat_prepare_stream(*, user, chat_id: int, content: str) -> SendPlan:
+    """The checks of a streamed send (ownership, quota), done before any byte is streamed."""
+    return await db(_prepare_and_release)(user=user, chat_id=chat_id, content=content)
+
+
+async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterator[StreamEvent]:
+    """Stream the reply to a prepared send: deltas, then the stored prompt, or one error.
+
+    If the consumer goes away (the generator is closed or cancelled), the upstream response is
+    closed and what arrived is stored with finish_reason "cancelled".
+    """
+    received: list[str] = []
+    renew_every = max(1.0, settings.OPENAI_TIMEOUT / 2)
+    loop = asyncio.get_running_loop()
+    renewed_at = loop.time()
+    upstream = gateway.stream(plan.request)
+    try:
+        async for item in upstream:
+            if isinstance(item, StreamDelta):
+                received.append(item.content)
+                if loop.time() - renewed_at > renew_every:
+                    await db(quota_renew)(reservation=plan.reservation)
+                    renewed_at = loop.time()
+                yield StreamEvent("delta", {"content": item.content})
+            else:
+                prompt = await db(message_store)(plan=plan, completion=item)
+                yield StreamEvent("done", prompt)
+                return
+    except UpstreamError as error:
+        await _release_quietly(plan.reservation)
+        yield StreamEvent("error", error)
+        return
+    except (GeneratorExit, asyncio.CancelledError):
+        await upstream.aclose()
+        await asyncio.shield(_store_cancelled(plan=plan, received=received))
+        raise
+    except BaseException:
+        await _release_quietly(plan.reservation)
+        raise
+
+
+async def _store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
+    """Keep what the user already saw of a reply they stopped; nothing seen costs nothing."""
+    if not received:
+        await db(quota_release)(reservation=plan.reservation)
+        return
+    choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
+    await db(message_store)(plan=plan, completion=Completion(upstream_id="", model=plan.request.model, choices=[choice]))

@@ -1,0 +1,78 @@
+import factory
+from django.conf import settings
+
+from accounts.models import User
+from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
+
+PASSWORD = "a-long-enough-password"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    nickname = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password(PASSWORD)
+
+
+class ChatBotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChatBot
+
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Chat {n}")
+    config = factory.RelatedFactory(
+        "chat.tests.factories.ConfigFactory", factory_related_name="chatbot"
+    )
+
+
+class ConfigFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Config
+
+    chatbot = factory.SubFactory(ChatBotFactory, config=None)
+    model = factory.LazyFunction(lambda: settings.OPENAI_MODEL)
+    temperature = "1.00"
+    max_tokens = 256
+    stream = False
+
+
+class PromptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prompt
+
+    chatbot = factory.SubFactory(ChatBotFactory)
+    kind = PromptKind.MESSAGE
+    content = factory.Sequence(lambda n: f"message {n}")
+
+
+class ReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reply
+
+    prompt = factory.SubFactory(PromptFactory)
+    chatbot = factory.SelfAttribute("prompt.chatbot")
+    model = "gpt-4o-mini"
+    prompt_tokens = 10
+    completion_tokens = 5
+    total_tokens = 15
+    choice = factory.RelatedFactory("chat.tests.factories.ChoiceFactory", factory_related_name="reply")
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Choice
+
+    reply = factory.SubFactory(ReplyFactory, choice=None)
+    index = 0
+    role = "assistant"
+    content = factory.Sequence(lambda n: f"answer {n}")
+    finish_reason = "stop"
+
+
+def exchange(chat: ChatBot, question: str, answer: str) -> Prompt:
+    """A stored turn: the user's message and the model's reply to it."""
+    prompt = PromptFactory(chatbot=chat, content=question)
+    ReplyFactory(prompt=prompt, choice__content=answer)
+    return prompt

@@ -1,0 +1,31 @@
+"""DRF's exception handler, extended with the chat's application errors: the one place they map to HTTP."""
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from chat.exceptions import QuotaExceeded, UpstreamBusy, UpstreamError, UpstreamTimeout
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, QuotaExceeded):
+        quota = exc.status
+        body = {
+            "detail": f"You have used all {quota.limit} completions for today. The limit resets at "
+            f"{quota.resets_at.isoformat()}.",
+            "limit": quota.limit,
+            "remaining": quota.remaining,
+            "resets_at": quota.resets_at.isoformat(),
+        }
+        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(quota.retry_after())})
+    if isinstance(exc, UpstreamBusy):
+        return Response(
+            {"detail": exc.detail},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    if isinstance(exc, UpstreamTimeout):
+        return Response({"detail": exc.detail}, status=status.HTTP_504_GATEWAY_TIMEOUT)
+    if isinstance(exc, UpstreamError):
+        return Response({"detail": exc.detail}, status=status.HTTP_502_BAD_GATEWAY)
+    return exception_handler(exc, context)

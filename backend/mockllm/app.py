@@ -1,0 +1,299 @@
+"""A mock of OpenAI's chat completions API: same wire protocol, deterministic replies.
+
+Used by `make run` without a key, by the tests and by the benchmarks. Replies echo the last user
+message. Behaviour is chosen per request by directives in the last user message (or the
+`X-Mock` header), e.g. `[[mock:status=500]]`:
+
+    status=N        answer with HTTP status N and an OpenAI-style error body (429 adds Retry-After)
+    hang            never answer (until the client goes away)
+    cut=N           stream N content chunks, then drop the connection (plain: drop at once)
+    latency=S       seconds before the first byte (default: --latency)
+    chunk_delay=S   seconds between streamed chunks (default: --chunk-delay)
+    words=N         reply with N words instead of the echo
+
+`GET /_mock/requests` lists the requests received (newest last); `DELETE` clears the list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_exceeded",
+}
+
+
+@dataclass
+class MockSettings:
+    latency: float = 0.0
+    chunk_delay: float = 0.0
+    log_size: int = 200
+
+
+@dataclass
+class RequestRecord:
+    body: dict
+    headers: dict[str, str]
+    stream: bool
+    chunks_sent: int = 0
+    disconnected: bool = False
+    finished: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "body": self.body,
+            "stream": self.stream,
+            "chunks_sent": self.chunks_sent,
+            "disconnected": self.disconnected,
+            "finished": self.finished,
+            "authorization": self.headers.get("authorization", "")[:12],
+        }
+
+
+@dataclass
+class Behaviour:
+    status: int | None = None
+    hang: bool = False
+    cut: int | None = None
+    latency: float = 0.0
+    chunk_delay: float = 0.0
+    words: int | None = None
+    extras: dict = field(default_factory=dict)
+
+
+def _last_user_text(messages: list) -> str:
+    for message in reversed(messages or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):  # content parts
+                return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def _behaviour(text: str, header: str, defaults: MockSettings) -> Behaviour:
+    behaviour = Behaviour(latency=defaults.latency, chunk_delay=defaults.chunk_delay)
+    for name, value in DIRECTIVE.findall(header + " " + text):
+        if name == "status":
+            behaviour.status = int(value)
+        elif name == "hang":
+            behaviour.hang = True
+        elif name == "cut":
+            behaviour.cut = int(value or 0)
+        elif name == "latency":
+            behaviour.latency = float(value)
+        elif name == "chunk_delay":
+            behaviour.chunk_delay = float(value)
+        elif name == "words":
+            behaviour.words = int(value)
+    return behaviour
+
+
+def reply_text(messages: list, words: int | None = None) -> str:
+    if words is not None:
+        return " ".join(f"word{i}" for i in range(1, words + 1))
+    text = DIRECTIVE.sub("", _last_user_text(messages)).strip()
+    return f"Mock reply: {text}" if text else "Mock reply."
+
+
+def _count_tokens(text: str) -> int:
+    return len(text.split())
+
+
+def _prompt_tokens(messages: list) -> int:
+    return sum(_count_tokens(m.get("content") or "") for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
+
+
+def _chunks(text: str) -> list[str]:
+    """Split into word-sized pieces that join back to the text."""
+    return re.findall(r"\S+\s*|\s+", text) or [text]
+
+
+class MockOpenAI:
+    def __init__(self, settings: MockSettings | None = None):
+        self.settings = settings or MockSettings()
+        self.requests: deque[RequestRecord] = deque(maxlen=self.settings.log_size)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"].rstrip("/")
+        if path.endswith("/chat/completions") and method == "POST":
+            await self.chat_completions(scope, receive, send)
+        elif path.endswith("/models") and method == "GET":
+            data = [{"id": m, "object": "model", "owned_by": "mock"} for m in ("gpt-4o-mini", "gpt-4.1-mini")]
+            await _json(send, 200, {"object": "list", "data": data})
+        elif path == "/_mock/requests" and method == "GET":
+            await _json(send, 200, [record.as_json() for record in self.requests])
+        elif path == "/_mock/requests" and method == "DELETE":
+            self.requests.clear()
+            await _json(send, 200, {"cleared": True})
+        elif path in ("", "/health"):
+            await _json(send, 200, {"status": "ok"})
+        else:
+            await _json(send, 404, {"error": {"message": f"Unknown path {path}", "type": "not_found_error"}})
+
+    async def chat_completions(self, scope, receive, send):
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            body = json.loads(raw or b"{}")
+            messages = body["messages"]
+        except (ValueError, KeyError, TypeError):
+            await _json(send, 400, {"error": {"message": "Invalid body", "type": "invalid_request_error"}})
+            return
+        record = RequestRecord(body=body, headers=headers, stream=bool(body.get("stream")))
+        self.requests.append(record)
+        behaviour = _behaviour(_last_user_text(messages), headers.get("x-mock", ""), self.settings)
+
+        if behaviour.hang:
+            await _until_disconnect(receive)
+            record.disconnected = True
+            return
+        if behaviour.latency:
+            if await _sleep_or_disconnect(receive, behaviour.latency):
+                record.disconnected = True
+                return
+        if behaviour.status:
+            extra = [(b"retry-after", b"7")] if behaviour.status == 429 else []
+            error = {
+                "message": f"Mock failure {behaviour.status}",
+                "type": ERROR_TYPES.get(behaviour.status, "server_error"),
+                "code": None,
+            }
+            await _json(send, behaviour.status, {"error": error}, extra)
+            record.finished = True
+            return
+        model = body.get("model") or "gpt-4o-mini"
+        text = reply_text(messages, behaviour.words)
+        completion_id = f"chatcmpl-mock{int(time.time() * 1000)}"
+        usage = {
+            "prompt_tokens": _prompt_tokens(messages),
+            "completion_tokens": _count_tokens(text),
+            "total_tokens": _prompt_tokens(messages) + _count_tokens(text),
+        }
+        if not record.stream:
+            if behaviour.cut is not None:  # promise a body, send half of it, drop the connection
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+                await send({"type": "http.response.body", "body": b'{"id": "chatcmpl-cut", ', "more_body": True})
+                raise ConnectionAbortedError("mock: connection cut")
+            await _json(
+                send,
+                200,
+                {
+                    "id": completion_id,
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                            "logprobs": None,
+                        }
+                    ],
+                    "usage": usage,
+                },
+            )
+            record.finished = True
+            return
+        await self.stream(send, receive, record, behaviour, completion_id, model, text, usage)
+
+    async def stream(self, send, receive, record, behaviour, completion_id, model, text, usage):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")],
+            }
+        )
+        disconnected = asyncio.Event()
+
+        async def watch():
+            await _until_disconnect(receive)
+            disconnected.set()
+
+        watcher = asyncio.create_task(watch())
+        base = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+
+        async def event(payload) -> bool:
+            if disconnected.is_set():
+                return False
+            data = payload if isinstance(payload, str) else json.dumps({**base, **payload})
+            await send({"type": "http.response.body", "body": f"data: {data}\n\n".encode(), "more_body": True})
+            return True
+
+        try:
+            first = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+            if not await event(first):
+                return
+            for number, piece in enumerate(_chunks(text)):
+                if behaviour.cut is not None and number >= behaviour.cut:
+                    raise ConnectionAbortedError("mock: stream cut")
+                if number and behaviour.chunk_delay:
+                    try:
+                        await asyncio.wait_for(disconnected.wait(), behaviour.chunk_delay)
+                    except TimeoutError:
+                        pass
+                if not await event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}):
+                    return
+                record.chunks_sent += 1
+            await event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            if (record.body.get("stream_options") or {}).get("include_usage"):
+                await event({"choices": [], "usage": usage})
+            await event("[DONE]")
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            record.finished = True
+        finally:
+            record.disconnected = disconnected.is_set()
+            watcher.cancel()
+
+
+async def _json(send, status: int, payload, extra_headers=()):
+    body = json.dumps(payload).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra_headers]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _until_disconnect(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _sleep_or_disconnect(receive, seconds: float) -> bool:
+    """Sleep; True if the client went away meanwhile."""
+    try:
+        await asyncio.wait_for(_until_disconnect(receive), seconds)
+        return True
+    except TimeoutError:
+        return False
+
+
+app = MockOpenAI()
