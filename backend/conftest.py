@@ -126,3 +126,58 @@ def client_for():
 @pytest.fixture
 def auth_client(user) -> APIClient:
     return bearer_client(user)
+
+
+def database_url() -> str:
+    """The URL of the database the tests are using, for server processes started by a test."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    if conf["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{conf['NAME']}"
+    credentials = conf["USER"] + (f":{conf['PASSWORD']}" if conf["PASSWORD"] else "")
+    return f"postgres://{credentials}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+
+
+class ApiServer:
+    def __init__(self, process: subprocess.Popen, url: str):
+        self.process = process
+        self.url = url
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+@pytest.fixture
+def api_server(mock_llm_process):
+    """Start `make serve`'s server (gunicorn, uvicorn workers) on the test database; stopped by pid."""
+    started: list[ApiServer] = []
+
+    def start(*, workers: int = 2, **env_overrides: str) -> ApiServer:
+        port = free_port()
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": str(workers),
+            "DATABASE_URL": database_url(),
+            "OPENAI_BASE_URL": f"{mock_llm_process}/v1",
+            "OPENAI_API_KEY": "sk-test",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "ACCESS_LOG": "false",
+            **env_overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.asgi:application"],
+            cwd=BACKEND_DIR,
+            env=env,
+            start_new_session=True,
+        )
+        server = ApiServer(process, f"http://127.0.0.1:{port}")
+        started.append(server)
+        wait_until_up(f"{server.url}/api/health/", process)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -187,16 +187,21 @@ class OpenAIGateway:
         yield state.completion(default_model=request.model)
 
 
-# One SDK client per event loop: its connection pool belongs to the loop that made it.
-_gateways: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OpenAIGateway] = weakref.WeakKeyDictionary()
+# One SDK client per event loop (its connection pool belongs to the loop that made it) and
+# per upstream configuration.
+_gateways: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, OpenAIGateway]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def get_gateway() -> OpenAIGateway:
-    loop = asyncio.get_running_loop()
-    gateway = _gateways.get(loop)
-    if gateway is None:
-        gateway = OpenAIGateway(
-            api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, timeout=settings.OPENAI_TIMEOUT
-        )
-        _gateways[loop] = gateway
-    return gateway
+    options = {
+        "api_key": settings.OPENAI_API_KEY,
+        "base_url": settings.OPENAI_BASE_URL,
+        "timeout": settings.OPENAI_TIMEOUT,
+    }
+    per_loop = _gateways.setdefault(asyncio.get_running_loop(), {})
+    key = tuple(options.values())
+    if key not in per_loop:
+        per_loop[key] = OpenAIGateway(**options)
+    return per_loop[key]

@@ -10,6 +10,15 @@ CONTEXT_MAX_CHARS = 2000
 SYSTEM_PROMPT_MAX_CHARS = 4000
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # --- Output -----------------------------------------------------------------------------------
 
 
@@ -51,7 +60,7 @@ class ChatConfigSerializer(serializers.ModelSerializer):
         coerce_to_string=False,
         required=False,
     )
-    system_prompt = serializers.CharField(
+    system_prompt = StrictCharField(
         max_length=SYSTEM_PROMPT_MAX_CHARS, allow_blank=True, required=False, trim_whitespace=False
     )
 
@@ -79,11 +88,9 @@ class ChatConfigSerializer(serializers.ModelSerializer):
 class ChatContextSerializer(serializers.Serializer):
     """What the user told the bot; sent to the model ahead of the conversation. Empty removes it."""
 
-    current_state = serializers.CharField(
-        max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False
-    )
-    goal = serializers.CharField(max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False)
-    misc = serializers.CharField(max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False)
+    current_state = StrictCharField(max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False)
+    goal = StrictCharField(max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False)
+    misc = StrictCharField(max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False)
 
 
 class ChatSummarySerializer(serializers.ModelSerializer):
@@ -112,13 +119,13 @@ class ChatDetailSerializer(serializers.ModelSerializer):
 
 
 class ChatWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    title = StrictCharField(max_length=200, allow_blank=True, required=False)
     config = ChatConfigSerializer(required=False)
     context = ChatContextSerializer(required=False)
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    content = serializers.CharField()
+    content = StrictCharField()
 
     def validate_content(self, value: str) -> str:
         if len(value) > settings.CHAT_MESSAGE_MAX_CHARS:

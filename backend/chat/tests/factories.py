@@ -19,6 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ChatBotFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ChatBot
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Chat {n}")
@@ -50,6 +51,7 @@ class PromptFactory(factory.django.DjangoModelFactory):
 class ReplyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reply
+        skip_postgeneration_save = True
 
     prompt = factory.SubFactory(PromptFactory)
     chatbot = factory.SelfAttribute("prompt.chatbot")

@@ -1,0 +1,159 @@
+"""Sending a message: what goes upstream (asserted at the mock server) and what is stored."""
+
+import pytest
+
+from chat.models import ChatBot, Choice, DailyUsage, Prompt, Reply
+from chat.tests.factories import ChatBotFactory, PromptFactory, exchange
+
+pytestmark = pytest.mark.django_db
+
+
+def send(client, chat, content="Hello", **extra):
+    return client.post(f"/api/v1/chats/{chat.pk}/messages/", {"content": content}, format="json", **extra)
+
+
+def test_a_send_stores_the_prompt_its_reply_and_choices_and_returns_them(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user)
+
+    response = send(auth_client, chat, "What is Django?")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["kind"] == "message"
+    assert body["content"] == "What is Django?"
+    reply = body["reply"]
+    assert reply["choices"] == [
+        {"index": 0, "role": "assistant", "content": "Mock reply: What is Django?", "finish_reason": "stop"}
+    ]
+    assert reply["completion_tokens"] == 5
+    assert reply["total_tokens"] == reply["prompt_tokens"] + reply["completion_tokens"]
+    stored = Reply.objects.get(pk=reply["id"])
+    assert stored.chatbot_id == chat.pk
+    assert stored.prompt.content == "What is Django?"
+    assert Choice.objects.get(reply=stored).content == "Mock reply: What is Django?"
+    assert DailyUsage.objects.get(user=user).used == 1
+
+
+def test_the_chat_config_is_sent_upstream(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user, config__model="gpt-4.1-mini", config__temperature="0.25",
+                          config__max_tokens=77)
+
+    send(auth_client, chat)
+
+    request = mock_llm.requests()[-1]["body"]
+    assert (request["model"], request["temperature"], request["max_tokens"]) == ("gpt-4.1-mini", 0.25, 77)
+    assert mock_llm.requests()[-1]["authorization"] == "Bearer sk-te"
+
+
+def test_system_prompt_and_context_go_upstream_ahead_of_the_earlier_turns(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user, config__system_prompt="You are a career coach.")
+    PromptFactory(chatbot=chat, kind="misc", content="Answer in French")
+    PromptFactory(chatbot=chat, kind="current_state", content="I am a junior developer")
+    PromptFactory(chatbot=chat, kind="goal", content="Become a tech lead")
+    exchange(chat, "First question", "First answer")
+    exchange(chat, "Second question", "Second answer")
+
+    send(auth_client, chat, "Third question")
+
+    messages = mock_llm.last_messages()
+    assert messages[0] == {"role": "system", "content": "You are a career coach."}
+    assert messages[1]["role"] == "system"
+    context = messages[1]["content"]
+    assert context.index("I am a junior developer") < context.index("Become a tech lead") < context.index(
+        "Answer in French"
+    )
+    assert messages[2:] == [
+        {"role": "user", "content": "First question"},
+        {"role": "assistant", "content": "First answer"},
+        {"role": "user", "content": "Second question"},
+        {"role": "assistant", "content": "Second answer"},
+        {"role": "user", "content": "Third question"},
+    ]
+
+
+def test_the_history_budget_drops_the_oldest_turns_first(auth_client, user, mock_llm, settings):
+    settings.CHAT_HISTORY_BUDGET = 250
+    chat = ChatBotFactory(user=user)
+    for n in range(10):
+        exchange(chat, f"question {n} " + "q" * 40, f"answer {n} " + "a" * 40)
+
+    send(auth_client, chat, "latest")
+
+    sent = [m["content"] for m in mock_llm.last_messages()]
+    assert sent[-1] == "latest"
+    assert len(sent) == 1 + 2 * 2  # each turn is ~100 characters: two fit in 250
+    assert sent[0].startswith("question 8")
+    assert sent[2].startswith("question 9")
+
+
+def test_without_context_or_system_prompt_only_the_conversation_is_sent(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user)
+
+    send(auth_client, chat, "Just this")
+
+    assert mock_llm.last_messages() == [{"role": "user", "content": "Just this"}]
+
+
+def test_the_first_message_names_an_untitled_chat_and_bumps_it_to_the_top(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user, title="")
+    ChatBotFactory(user=user, title="newer")
+
+    send(auth_client, chat, "Plan a trip to Busan\nwith details")
+
+    chats = auth_client.get("/api/v1/chats/").json()["results"]
+    assert chats[0]["id"] == chat.pk
+    assert chats[0]["title"] == "Plan a trip to Busan"
+
+
+def test_every_send_answer_carries_the_rate_limit_headers(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user)
+
+    ok = send(auth_client, chat)
+    bad = auth_client.post(f"/api/v1/chats/{chat.pk}/messages/", {}, format="json")
+
+    assert ok["X-RateLimit-Limit"] == "5"
+    assert ok["X-RateLimit-Remaining"] == "4"
+    assert int(ok["X-RateLimit-Reset"]) > 0
+    assert bad.status_code == 400
+    assert bad["X-RateLimit-Remaining"] == "4"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"content": ""},
+        {"content": None},
+        {"content": 42.5},
+        {"content": ["hello"]},
+        {"content": {"text": "hello"}},
+        {"content": "x" * 8001},
+        {"content": "nul \x00 byte"},
+        {"message": "wrong field"},
+    ],
+)
+def test_a_bad_message_body_is_a_400_that_costs_nothing_and_calls_no_one(auth_client, user, mock_llm, body):
+    chat = ChatBotFactory(user=user)
+
+    response = auth_client.post(f"/api/v1/chats/{chat.pk}/messages/", body, format="json")
+
+    assert response.status_code == 400
+    assert "content" in response.json()
+    assert mock_llm.requests() == []
+    assert not Prompt.objects.filter(chatbot=chat).exists()
+    assert auth_client.get("/api/v1/auth/me/").json()["quota"]["remaining"] == 5
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type"),
+    [(b"{not json", "application/json"), (b"[1,2]", "application/json"), (b"content=hi", "text/plain")],
+)
+def test_a_body_that_is_not_a_json_object_is_a_4xx_with_a_json_error(auth_client, user, mock_llm, raw, content_type):
+    chat = ChatBotFactory(user=user)
+
+    response = auth_client.generic("POST", f"/api/v1/chats/{chat.pk}/messages/", raw, content_type=content_type)
+
+    assert 400 <= response.status_code < 500
+    assert response.json()
+    assert mock_llm.requests() == []
+    assert ChatBot.objects.get(pk=chat.pk).prompts.count() == 0
