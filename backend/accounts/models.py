@@ -40,7 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     born_year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
-    job = models.CharField(max_length=100, null=True, blank=True)
+    job = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - nullable in the original design
     daily_limit = models.PositiveIntegerField(
         null=True,
         blank=True,

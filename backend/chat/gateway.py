@@ -102,11 +102,11 @@ async def _upstream_errors():
     except openai.RateLimitError as error:
         raise UpstreamBusy(retry_after=_retry_after(error.response)) from error
     except openai.APIStatusError as error:
-        raise UpstreamError(
-            f"The language model service answered with an error ({error.status_code})."
-        ) from error
-    except (openai.APIConnectionError, httpx2.HTTPError) as error:
+        raise UpstreamError(f"The language model service answered with an error ({error.status_code}).") from error
+    except openai.APIConnectionError as error:
         raise UpstreamError("Could not reach the language model service.") from error
+    except httpx2.HTTPError as error:  # raised while reading a response already under way
+        raise UpstreamError("The language model service broke off its answer.") from error
     except openai.OpenAIError as error:
         raise UpstreamError() from error
 

@@ -110,9 +110,7 @@ def upstream_messages(*, chat: ChatBot, content: str) -> list[dict[str, str]]:
     context = {p.kind: p.content for p in chat.prompts.filter(kind__in=CONTEXT_KINDS)}
     if context:
         lines = [f"{CONTEXT_LABELS[kind]}: {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
-        messages.append(
-            {"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)}
-        )
+        messages.append({"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)})
     budget = settings.CHAT_HISTORY_BUDGET
     turns: list[tuple[str, str]] = []
     earlier = (
@@ -272,4 +270,6 @@ async def _store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
         await db(quota_release)(reservation=plan.reservation)
         return
     choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
-    await db(message_store)(plan=plan, completion=Completion(upstream_id="", model=plan.request.model, choices=[choice]))
+    await db(message_store)(
+        plan=plan, completion=Completion(upstream_id="", model=plan.request.model, choices=[choice])
+    )

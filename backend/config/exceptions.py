@@ -17,15 +17,19 @@ def api_exception_handler(exc, context):
             "remaining": quota.remaining,
             "resets_at": quota.resets_at.isoformat(),
         }
-        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(quota.retry_after())})
-    if isinstance(exc, UpstreamBusy):
         return Response(
-            {"detail": exc.detail},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(exc.retry_after)},
+            body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(quota.retry_after())}
         )
-    if isinstance(exc, UpstreamTimeout):
-        return Response({"detail": exc.detail}, status=status.HTTP_504_GATEWAY_TIMEOUT)
     if isinstance(exc, UpstreamError):
-        return Response({"detail": exc.detail}, status=status.HTTP_502_BAD_GATEWAY)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, UpstreamBusy) else None
+        return Response({"detail": exc.detail}, status=upstream_error_status(exc), headers=headers)
     return exception_handler(exc, context)
+
+
+def upstream_error_status(exc: UpstreamError) -> int:
+    """502 for a failure, 503 when the model's server is busy, 504 when it took too long."""
+    if isinstance(exc, UpstreamBusy):
+        return status.HTTP_503_SERVICE_UNAVAILABLE
+    if isinstance(exc, UpstreamTimeout):
+        return status.HTTP_504_GATEWAY_TIMEOUT
+    return status.HTTP_502_BAD_GATEWAY

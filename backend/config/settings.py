@@ -171,9 +171,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- CORS: the SPA is served from another origin --------------------------------------------------
-CORS_ALLOWED_ORIGINS = env.list(
-    "CORS_ALLOWED_ORIGINS", default=["http://127.0.0.1:5173", "http://localhost:5173"]
-)
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://127.0.0.1:5173", "http://localhost:5173"])
 CORS_EXPOSE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
 CORS_URLS_REGEX = r"^/api/.*$"
 

@@ -17,6 +17,7 @@ message. Behaviour is chosen per request by directives in the last user message 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -112,7 +113,11 @@ def _count_tokens(text: str) -> int:
 
 
 def _prompt_tokens(messages: list) -> int:
-    return sum(_count_tokens(m.get("content") or "") for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
+    return sum(
+        _count_tokens(m.get("content") or "")
+        for m in messages
+        if isinstance(m, dict) and isinstance(m.get("content"), str)
+    )
 
 
 def _chunks(text: str) -> list[str]:
@@ -174,10 +179,9 @@ class MockOpenAI:
             await _until_disconnect(receive)
             record.disconnected = True
             return
-        if behaviour.latency:
-            if await _sleep_or_disconnect(receive, behaviour.latency):
-                record.disconnected = True
-                return
+        if behaviour.latency and await _sleep_or_disconnect(receive, behaviour.latency):
+            record.disconnected = True
+            return
         if behaviour.status:
             extra = [(b"retry-after", b"7")] if behaviour.status == 429 else []
             error = {
@@ -198,8 +202,13 @@ class MockOpenAI:
         }
         if not record.stream:
             if behaviour.cut is not None:  # promise a body, send half of it, drop the connection
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": b'{"id": "chatcmpl-cut", ', "more_body": True})
                 raise ConnectionAbortedError("mock: connection cut")
             await _json(
@@ -257,10 +266,8 @@ class MockOpenAI:
                 if behaviour.cut is not None and number >= behaviour.cut:
                     raise ConnectionAbortedError("mock: stream cut")
                 if number and behaviour.chunk_delay:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(disconnected.wait(), behaviour.chunk_delay)
-                    except TimeoutError:
-                        pass
                 if not await event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}):
                     return
                 record.chunks_sent += 1

@@ -18,8 +18,14 @@ def test_me_shows_the_profile_and_todays_quota(auth_client, user):
 def test_patch_me_changes_the_profile_but_never_email_or_flags(auth_client, user):
     response = auth_client.patch(
         ME,
-        {"nickname": "neo", "born_year": 1999, "job": "hacker", "email": "x@example.com", "is_staff": True,
-         "daily_limit": 99},
+        {
+            "nickname": "neo",
+            "born_year": 1999,
+            "job": "hacker",
+            "email": "x@example.com",
+            "is_staff": True,
+            "daily_limit": 99,
+        },
         format="json",
     )
 

@@ -27,8 +27,13 @@ def test_signup_creates_a_user_and_never_returns_the_password(api_client):
 def test_signup_ignores_privilege_fields(api_client):
     response = api_client.post(
         SIGNUP,
-        {"email": "eve@example.com", "password": "correct horse battery", "is_staff": True,
-         "is_superuser": True, "daily_limit": 1000},
+        {
+            "email": "eve@example.com",
+            "password": "correct horse battery",
+            "is_staff": True,
+            "is_superuser": True,
+            "daily_limit": 1000,
+        },
         format="json",
     )
 

@@ -1,7 +1,12 @@
+import json
+from collections.abc import AsyncIterator
+
 from adrf.views import APIView as AsyncAPIView
 from asgiref.sync import sync_to_async
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from chat.api.serializers import (
@@ -16,17 +21,29 @@ from chat.api.serializers import (
 from chat.gateway import get_gateway
 from chat.quota import QuotaStatus
 from chat.selectors import chat_detail_queryset_for, chat_list_for
-from chat.services import chat_create, chat_delete_all, chat_send_message, chat_update
+from chat.services import (
+    StreamEvent,
+    chat_create,
+    chat_delete_all,
+    chat_prepare_stream,
+    chat_send_message,
+    chat_stream_message,
+    chat_update,
+)
+from config.exceptions import upstream_error_status
 
 NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="No such chat among yours.")
 UNAUTHORIZED = OpenApiResponse(ErrorDetailSerializer, description="Missing, invalid or expired access token.")
 RATE_LIMIT_HEADERS = [
-    OpenApiParameter("X-RateLimit-Limit", int, OpenApiParameter.HEADER, response=True,
-                     description="Completions allowed per day."),
-    OpenApiParameter("X-RateLimit-Remaining", int, OpenApiParameter.HEADER, response=True,
-                     description="Completions left today."),
-    OpenApiParameter("X-RateLimit-Reset", int, OpenApiParameter.HEADER, response=True,
-                     description="Unix time of the next reset."),
+    OpenApiParameter(
+        "X-RateLimit-Limit", int, OpenApiParameter.HEADER, response=True, description="Completions allowed per day."
+    ),
+    OpenApiParameter(
+        "X-RateLimit-Remaining", int, OpenApiParameter.HEADER, response=True, description="Completions left today."
+    ),
+    OpenApiParameter(
+        "X-RateLimit-Reset", int, OpenApiParameter.HEADER, response=True, description="Unix time of the next reset."
+    ),
 ]
 
 
@@ -92,18 +109,60 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
         return super().delete(request, *args, **kwargs)
 
 
+class EventStreamRenderer(BaseRenderer):
+    """Lets a send negotiate `text/event-stream`; the stream itself is written by the view."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode()
+
+
+def server_sent_event(name: str, data) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def event_stream(events: AsyncIterator[StreamEvent]) -> AsyncIterator[str]:
+    async for event in events:
+        if event.event == "delta":
+            yield server_sent_event("delta", event.data)
+        elif event.event == "done":
+            yield server_sent_event("done", PromptSerializer(event.data).data)
+        else:
+            error = event.data
+            yield server_sent_event("error", {"detail": error.detail, "status": upstream_error_status(error)})
+
+
 class MessageCreateView(AsyncAPIView):
     """Send a message to the model; the answer is stored as the prompt's reply.
 
+    With `Accept: text/event-stream` the answer streams as server-sent events: `delta` events
+    (`{"content": ...}`) as the model writes, then one `done` event with the stored prompt, or one
+    `error` event (`{"detail", "status"}`) if the model fails mid-way. Refusals (400, 404, 429)
+    come as JSON before any stream starts.
+
     Async: the request awaits the model without holding a thread or a database connection.
     """
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer, _ = super().perform_content_negotiation(request, force)
+        request.wants_event_stream = isinstance(renderer, EventStreamRenderer)
+        # Anything that is not the stream itself (errors, refusals) is answered in JSON.
+        return JSONRenderer(), JSONRenderer.media_type
 
     @extend_schema(
         request=MessageCreateSerializer,
         parameters=RATE_LIMIT_HEADERS,
         responses={
-            201: PromptSerializer,
-            400: OpenApiResponse(description="Invalid body, e.g. `{\"content\": [\"This field is required.\"]}`."),
+            (201, "application/json"): PromptSerializer,
+            (200, "text/event-stream"): OpenApiResponse(
+                description="With `Accept: text/event-stream`: `delta`, then `done` (the prompt) or `error` events."
+            ),
+            400: OpenApiResponse(description='Invalid body, e.g. `{"content": ["This field is required."]}`.'),
             401: UNAUTHORIZED,
             404: NOT_FOUND,
             429: OpenApiResponse(
@@ -125,10 +184,16 @@ class MessageCreateView(AsyncAPIView):
             response[header] = value
         return response
 
-    async def send(self, request, pk: int) -> Response:
+    async def send(self, request, pk: int):
         serializer = MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        prompt = await chat_send_message(
-            user=request.user, chat_id=pk, content=serializer.validated_data["content"], gateway=get_gateway()
-        )
+        content = serializer.validated_data["content"]
+        if getattr(request, "wants_event_stream", False):
+            plan = await chat_prepare_stream(user=request.user, chat_id=pk, content=content)
+            events = chat_stream_message(plan=plan, gateway=get_gateway())
+            response = StreamingHttpResponse(event_stream(events), content_type="text/event-stream; charset=utf-8")
+            response["Cache-Control"] = "no-cache"
+            response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
+            return response
+        prompt = await chat_send_message(user=request.user, chat_id=pk, content=content, gateway=get_gateway())
         return Response(PromptSerializer(prompt).data, status=status.HTTP_201_CREATED)

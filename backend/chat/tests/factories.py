@@ -23,9 +23,7 @@ class ChatBotFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Chat {n}")
-    config = factory.RelatedFactory(
-        "chat.tests.factories.ConfigFactory", factory_related_name="chatbot"
-    )
+    config = factory.RelatedFactory("chat.tests.factories.ConfigFactory", factory_related_name="chatbot")
 
 
 class ConfigFactory(factory.django.DjangoModelFactory):

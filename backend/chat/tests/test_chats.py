@@ -33,8 +33,13 @@ def test_creating_a_chat_stores_its_config_and_context_as_typed_prompts(auth_cli
         CHATS,
         {
             "title": "Career advice",
-            "config": {"model": "gpt-4.1-mini", "temperature": 0.3, "max_tokens": 200, "stream": False,
-                       "system_prompt": "Be brief."},
+            "config": {
+                "model": "gpt-4.1-mini",
+                "temperature": 0.3,
+                "max_tokens": 200,
+                "stream": False,
+                "system_prompt": "Be brief.",
+            },
             "context": {"current_state": "junior dev", "goal": "senior dev", "misc": "no meetings"},
         },
         format="json",
@@ -42,12 +47,19 @@ def test_creating_a_chat_stores_its_config_and_context_as_typed_prompts(auth_cli
 
     assert response.status_code == 201
     body = response.json()
-    assert body["config"] == {"model": "gpt-4.1-mini", "temperature": 0.3, "max_tokens": 200, "stream": False,
-                              "system_prompt": "Be brief."}
+    assert body["config"] == {
+        "model": "gpt-4.1-mini",
+        "temperature": 0.3,
+        "max_tokens": 200,
+        "stream": False,
+        "system_prompt": "Be brief.",
+    }
     assert body["context"] == {"current_state": "junior dev", "goal": "senior dev", "misc": "no meetings"}
     chat = ChatBot.objects.get(pk=body["id"], user=user)
     assert sorted(chat.prompts.values_list("kind", "content")) == [
-        ("current_state", "junior dev"), ("goal", "senior dev"), ("misc", "no meetings")
+        ("current_state", "junior dev"),
+        ("goal", "senior dev"),
+        ("misc", "no meetings"),
     ]
 
 
@@ -77,7 +89,7 @@ def test_creating_a_chat_with_bad_fields_is_a_400_and_creates_nothing(auth_clien
 
 
 def test_the_list_shows_own_chats_most_recently_active_first_with_pages(auth_client, user):
-    old, middle, new = (ChatBotFactory(user=user, title=t) for t in ("old", "middle", "new"))
+    old, _, new = (ChatBotFactory(user=user, title=t) for t in ("old", "middle", "new"))
     exchange(old, "bump", "bumped")  # a message makes "old" the most recently active
     ChatBot.objects.filter(pk=old.pk).update(updated_at=new.updated_at.replace(year=new.updated_at.year + 1))
     ChatBotFactory.create_batch(20, user=user)

@@ -35,8 +35,7 @@ def test_a_send_stores_the_prompt_its_reply_and_choices_and_returns_them(auth_cl
 
 
 def test_the_chat_config_is_sent_upstream(auth_client, user, mock_llm):
-    chat = ChatBotFactory(user=user, config__model="gpt-4.1-mini", config__temperature="0.25",
-                          config__max_tokens=77)
+    chat = ChatBotFactory(user=user, config__model="gpt-4.1-mini", config__temperature="0.25", config__max_tokens=77)
 
     send(auth_client, chat)
 
@@ -59,8 +58,10 @@ def test_system_prompt_and_context_go_upstream_ahead_of_the_earlier_turns(auth_c
     assert messages[0] == {"role": "system", "content": "You are a career coach."}
     assert messages[1]["role"] == "system"
     context = messages[1]["content"]
-    assert context.index("I am a junior developer") < context.index("Become a tech lead") < context.index(
-        "Answer in French"
+    assert (
+        context.index("I am a junior developer")
+        < context.index("Become a tech lead")
+        < context.index("Answer in French")
     )
     assert messages[2:] == [
         {"role": "user", "content": "First question"},

@@ -1,0 +1,47 @@
+# Everything runs from the repo-root virtualenv `.venv`, created and filled on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MANAGE := cd backend && $(PY) manage.py
+PORT ?= 8000
+WEB_CONCURRENCY ?= 2
+
+.PHONY: install run serve test lint format bench migrate superuser clean
+
+install: $(STAMP)
+
+$(STAMP): backend/requirements.txt backend/requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
+	touch $(STAMP)
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+run: migrate
+	cd backend && $(PY) devserver.py
+
+serve: migrate
+	cd backend && PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(PY) -m gunicorn -c gunicorn.conf.py config.asgi:application
+
+lint: install
+	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+format: install
+	cd backend && $(PY) -m ruff format . && $(PY) -m ruff check --fix .
+
+test: lint
+	$(MANAGE) makemigrations --check --dry-run
+	cd backend && $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: migrate
+	cd backend && $(PY) -m benchmarks $(BENCH_ARGS)
+
+superuser: migrate
+	$(MANAGE) createsuperuser
+
+clean:
+	rm -rf $(VENV) backend/test-db.sqlite3* backend/staticfiles
