@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-BACKEND_DIR = Path(__file__).resolve().parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up within {timeout}s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a server we started, by its own pid (and its workers, in its process group)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+from testing.servers import Server, start_api, start_mock_llm
 
 
 @pytest.fixture(scope="session")
 def mock_llm_process():
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockllm", "--port", str(port)],
-        cwd=BACKEND_DIR,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
+    server = start_mock_llm()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -139,43 +93,16 @@ def database_url() -> str:
     return f"postgres://{credentials}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
 
 
-class ApiServer:
-    def __init__(self, process: subprocess.Popen, url: str):
-        self.process = process
-        self.url = url
-
-    def stop(self) -> None:
-        stop(self.process)
-
-
 @pytest.fixture
 def api_server(mock_llm_process):
     """Start `make serve`'s server (gunicorn, uvicorn workers) on the test database; stopped by pid."""
-    started: list[ApiServer] = []
+    started: list[Server] = []
 
-    def start(*, workers: int = 2, **env_overrides: str) -> ApiServer:
-        port = free_port()
-        env = {
-            **os.environ,
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "WEB_CONCURRENCY": str(workers),
-            "DATABASE_URL": database_url(),
-            "OPENAI_BASE_URL": f"{mock_llm_process}/v1",
-            "OPENAI_API_KEY": "sk-test",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "ACCESS_LOG": "false",
-            **env_overrides,
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.asgi:application"],
-            cwd=BACKEND_DIR,
-            env=env,
-            start_new_session=True,
+    def start(*, workers: int = 2, **env_overrides: str) -> Server:
+        server = start_api(
+            database_url=database_url(), openai_base_url=f"{mock_llm_process}/v1", workers=workers, **env_overrides
         )
-        server = ApiServer(process, f"http://127.0.0.1:{port}")
         started.append(server)
-        wait_until_up(f"{server.url}/api/health/", process)
         return server
 
     yield start

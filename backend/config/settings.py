@@ -3,6 +3,7 @@
 Every variable read here is listed with a comment in `.env.example` at the repository root.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,8 +123,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve straight from the apps' folders, so no collectstatic step is needed to run.
+# Serve straight from the apps' folders, so no collectstatic step is needed to run
+# (WhiteNoise then only warns that STATIC_ROOT does not exist yet).
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # --- REST framework, JWT, OpenAPI ------------------------------------------------------------------
 REST_FRAMEWORK = {

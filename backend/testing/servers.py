@@ -1,0 +1,117 @@
+"""Server processes for tests and benchmarks: free loopback ports, start, wait, stop by pid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {timeout}s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server we started, by its own pid (and its workers, in its process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, url: str):
+        self.process = process
+        self.url = url
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+def start_mock_llm(*, latency: float = 0.0, chunk_delay: float = 0.0) -> Server:
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "mockllm",
+            "--port",
+            str(port),
+            "--latency",
+            str(latency),
+            "--chunk-delay",
+            str(chunk_delay),
+        ],
+        cwd=BACKEND_DIR,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_until_up(f"{server.url}/health", process)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+def start_api(*, database_url: str, openai_base_url: str, workers: int = 2, **env_overrides: str) -> Server:
+    """`make serve`'s server (gunicorn with uvicorn workers) on loopback."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": str(workers),
+        "DATABASE_URL": database_url,
+        "OPENAI_BASE_URL": openai_base_url,
+        "OPENAI_API_KEY": "sk-test",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "ACCESS_LOG": "false",
+        "LOG_LEVEL": "WARNING",
+        **env_overrides,
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # the real settings, as in production
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.asgi:application"],
+        cwd=BACKEND_DIR,
+        env=env,
+        start_new_session=True,
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_until_up(f"{server.url}/api/health/", process, timeout=60)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
