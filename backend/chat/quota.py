@@ -90,6 +90,7 @@ class QuotaStatus:
 class Reservation:
     id: int
     usage_id: int
+    status: QuotaStatus  # as it stands with this reservation counted
 
 
 def quota_reserve(*, user) -> Reservation:
@@ -107,7 +108,8 @@ def quota_reserve(*, user) -> Reservation:
         reservation = QuotaReservation.objects.create(
             usage=usage, created_at=at, expires_at=at + reservation_lifetime()
         )
-    return Reservation(id=reservation.pk, usage_id=usage.pk)
+    status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight + 1, resets_at=resets_at)
+    return Reservation(id=reservation.pk, usage_id=usage.pk, status=status)
 
 
 def quota_commit(*, reservation: Reservation) -> None:

@@ -9,20 +9,20 @@ them on the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from chat.database import run_db
 from chat.exceptions import UpstreamError
 from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamDelta
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
-from chat.quota import Reservation, quota_commit, quota_release, quota_renew, quota_reserve
+from chat.quota import QuotaStatus, Reservation, quota_commit, quota_release, quota_renew, quota_reserve
 from chat.selectors import chat_get_for
 
 CONTEXT_LABELS = {
@@ -178,43 +178,27 @@ def message_store(*, plan: SendPlan, completion: Completion) -> Prompt:
     return Prompt.objects.select_related("reply").prefetch_related("reply__choices").get(pk=prompt.pk)
 
 
-def _release_connection() -> None:
-    """Hand the database connection back before a long wait on the model.
-
-    Under ASGI each request keeps its connection until it ends; a send that waits seconds on
-    the model must not pin one (a database allows only so many). Inside an atomic block (a test
-    transaction) there is nothing to hand back.
-    """
-    if not connection.in_atomic_block:
-        connection.close()
-
-
-def db(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a synchronous database unit from async code, on the request's database thread."""
-    return sync_to_async(function)
-
-
 async def _release_quietly(reservation: Reservation) -> None:
     # Shielded: the request may be cancelled (client gone) while we give the quota back.
-    await asyncio.shield(db(quota_release)(reservation=reservation))
+    await asyncio.shield(run_db(quota_release, reservation=reservation))
 
 
-async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAIGateway) -> Prompt:
+@dataclass(frozen=True)
+class SendResult:
+    prompt: Prompt
+    quota: QuotaStatus  # after this send
+
+
+async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAIGateway) -> SendResult:
     """Send one message and return the stored prompt with its reply. Costs one unit of quota."""
-    plan = await db(_prepare_and_release)(user=user, chat_id=chat_id, content=content)
+    plan = await run_db(message_prepare, user=user, chat_id=chat_id, content=content)
     try:
         completion = await gateway.complete(plan.request)
-        return await db(message_store)(plan=plan, completion=completion)
+        prompt = await run_db(message_store, plan=plan, completion=completion)
     except BaseException:
         await _release_quietly(plan.reservation)
         raise
-
-
-def _prepare_and_release(**kwargs) -> SendPlan:
-    try:
-        return message_prepare(**kwargs)
-    finally:
-        _release_connection()
+    return SendResult(prompt=prompt, quota=plan.reservation.status)
 
 
 @dataclass(frozen=True)
@@ -225,7 +209,7 @@ class StreamEvent:
 
 async def chat_prepare_stream(*, user, chat_id: int, content: str) -> SendPlan:
     """The checks of a streamed send (ownership, quota), done before any byte is streamed."""
-    return await db(_prepare_and_release)(user=user, chat_id=chat_id, content=content)
+    return await run_db(message_prepare, user=user, chat_id=chat_id, content=content)
 
 
 async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterator[StreamEvent]:
@@ -243,12 +227,12 @@ async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> Asyn
         async for item in upstream:
             if isinstance(item, StreamDelta):
                 received.append(item.content)
-                if loop.time() - renewed_at > renew_every:
-                    await db(quota_renew)(reservation=plan.reservation)
+                if loop.time() - renewed_at > renew_every:  # a long stream keeps its reservation alive
+                    await run_db(quota_renew, reservation=plan.reservation)
                     renewed_at = loop.time()
                 yield StreamEvent("delta", {"content": item.content})
             else:
-                prompt = await db(message_store)(plan=plan, completion=item)
+                prompt = await run_db(message_store, plan=plan, completion=item)
                 yield StreamEvent("done", prompt)
                 return
     except UpstreamError as error:
@@ -267,9 +251,8 @@ async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> Asyn
 async def _store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
     """Keep what the user already saw of a reply they stopped; nothing seen costs nothing."""
     if not received:
-        await db(quota_release)(reservation=plan.reservation)
+        await run_db(quota_release, reservation=plan.reservation)
         return
     choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
-    await db(message_store)(
-        plan=plan, completion=Completion(upstream_id="", model=plan.request.model, choices=[choice])
-    )
+    completion = Completion(upstream_id="", model=plan.request.model, choices=[choice])
+    await run_db(message_store, plan=plan, completion=completion)

@@ -3,7 +3,6 @@
 Every variable read here is listed with a comment in `.env.example` at the repository root.
 """
 
-import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "servestatic.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
@@ -41,7 +40,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ServeStatic (WhiteNoise's async-capable fork): a sync-only middleware would make Django run
+    # every request, streams included, on a thread of its own.
+    "servestatic.middleware.ServeStaticMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,12 +122,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
 }
-# Serve straight from the apps' folders, so no collectstatic step is needed to run
-# (WhiteNoise then only warns that STATIC_ROOT does not exist yet).
-WHITENOISE_USE_FINDERS = True
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# Serve straight from the apps' folders, so no collectstatic step is needed to run.
+SERVESTATIC_USE_FINDERS = True
 
 # --- REST framework, JWT, OpenAPI ------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -189,6 +188,10 @@ if OPENAI_MODEL not in OPENAI_ALLOWED_MODELS:
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
 
 # --- Chat -------------------------------------------------------------------------------------
+# Threads per worker process that run the send path's database work (chat/database.py); each keeps
+# one connection, so this bounds a process's connections however many replies are streaming.
+# One on SQLite, whose writers queue for a single file lock anyway.
+CHAT_DB_THREADS = env.int("CHAT_DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
 CHAT_DAILY_LIMIT = env.int("CHAT_DAILY_LIMIT", default=5)
 # Characters of earlier turns sent upstream with a new message; the oldest are dropped first.
 CHAT_HISTORY_BUDGET = env.int("CHAT_HISTORY_BUDGET", default=24_000)

@@ -37,16 +37,11 @@ class ReplySerializer(serializers.ModelSerializer):
 
 
 class PromptSerializer(serializers.ModelSerializer):
-    reply = serializers.SerializerMethodField()
+    reply = ReplySerializer(read_only=True, allow_null=True)  # null until (unless) the model answered
 
     class Meta:
         model = Prompt
         fields = ["id", "kind", "content", "created_at", "reply"]
-
-    @extend_schema_field(ReplySerializer(allow_null=True))
-    def get_reply(self, prompt: Prompt):
-        reply = getattr(prompt, "reply", None)
-        return ReplySerializer(reply).data if reply is not None else None
 
 
 class ChatConfigSerializer(serializers.ModelSerializer):

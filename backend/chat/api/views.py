@@ -2,8 +2,7 @@ import json
 from collections.abc import AsyncIterator
 
 from adrf.views import APIView as AsyncAPIView
-from asgiref.sync import sync_to_async
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -18,6 +17,8 @@ from chat.api.serializers import (
     PromptSerializer,
     QuotaExceededSerializer,
 )
+from chat.database import run_db
+from chat.exceptions import QuotaExceeded
 from chat.gateway import get_gateway
 from chat.quota import QuotaStatus
 from chat.selectors import chat_detail_queryset_for, chat_list_for
@@ -135,7 +136,26 @@ async def event_stream(events: AsyncIterator[StreamEvent]) -> AsyncIterator[str]
             yield server_sent_event("error", {"detail": error.detail, "status": upstream_error_status(error)})
 
 
-class MessageCreateView(AsyncAPIView):
+class PooledAsyncAPIView(AsyncAPIView):
+    """adrf's async APIView, with authentication and permission checks (a user lookup) run on
+    `chat.database`'s pool instead of a thread of the request's own."""
+
+    async def async_dispatch(self, request, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            await run_db(self.initial, request, *args, **kwargs)
+            handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
+            response = await handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+
+class MessageCreateView(PooledAsyncAPIView):
     """Send a message to the model; the answer is stored as the prompt's reply.
 
     With `Accept: text/event-stream` the answer streams as server-sent events: `delta` events
@@ -176,15 +196,18 @@ class MessageCreateView(AsyncAPIView):
     )
     async def post(self, request, pk: int):
         try:
-            response = await self.send(request, pk)
+            response, quota = await self.send(request, pk)
         except Exception as error:  # rendered by DRF's exception handler, then given the quota headers
             response = self.handle_exception(error)
-        quota = await sync_to_async(QuotaStatus.for_user)(request.user)
+            if isinstance(error, QuotaExceeded):
+                quota = error.status
+            else:
+                quota = await run_db(QuotaStatus.for_user, request.user)
         for header, value in quota.headers().items():
             response[header] = value
         return response
 
-    async def send(self, request, pk: int):
+    async def send(self, request, pk: int) -> tuple[HttpResponseBase, QuotaStatus]:
         serializer = MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         content = serializer.validated_data["content"]
@@ -194,6 +217,6 @@ class MessageCreateView(AsyncAPIView):
             response = StreamingHttpResponse(event_stream(events), content_type="text/event-stream; charset=utf-8")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
-            return response
-        prompt = await chat_send_message(user=request.user, chat_id=pk, content=content, gateway=get_gateway())
-        return Response(PromptSerializer(prompt).data, status=status.HTTP_201_CREATED)
+            return response, plan.reservation.status
+        result = await chat_send_message(user=request.user, chat_id=pk, content=content, gateway=get_gateway())
+        return Response(PromptSerializer(result.prompt).data, status=status.HTTP_201_CREATED), result.quota
