@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from chat.models import ChatBot, Prompt, PromptKind
+from chat.models import ChatBot, Choice, Prompt, PromptKind
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -17,12 +17,18 @@ def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
     return chats.order_by("-updated_at", "-id")
 
 
+def prompts_with_replies() -> QuerySet[Prompt]:
+    """Prompts with their reply and its choices in two queries; choices land in
+    `reply.ordered_choices`, a plain list (a related manager per reply costs more than the rows)."""
+    choices = Prefetch("reply__choices", queryset=Choice.objects.order_by("index"), to_attr="ordered_choices")
+    return Prompt.objects.select_related("reply").prefetch_related(choices).order_by("created_at", "id")
+
+
 def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
-    prompts = Prompt.objects.select_related("reply").prefetch_related("reply__choices").order_by("created_at", "id")
     return (
         ChatBot.objects.filter(user=user)
         .select_related("config")
-        .prefetch_related(Prefetch("prompts", queryset=prompts))
+        .prefetch_related(Prefetch("prompts", queryset=prompts_with_replies()))
     )
 
 

@@ -23,7 +23,7 @@ from chat.exceptions import UpstreamError
 from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamDelta
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import QuotaStatus, Reservation, quota_commit, quota_release, quota_renew, quota_reserve
-from chat.selectors import chat_get_for
+from chat.selectors import chat_get_for, prompts_with_replies
 
 CONTEXT_LABELS = {
     PromptKind.CURRENT_STATE: "Their current situation",
@@ -114,13 +114,12 @@ def upstream_messages(*, chat: ChatBot, content: str) -> list[dict[str, str]]:
     budget = settings.CHAT_HISTORY_BUDGET
     turns: list[tuple[str, str]] = []
     earlier = (
-        chat.prompts.filter(kind=PromptKind.MESSAGE, reply__isnull=False)
-        .select_related("reply")
-        .prefetch_related("reply__choices")
+        prompts_with_replies()
+        .filter(chatbot=chat, kind=PromptKind.MESSAGE, reply__isnull=False)
         .order_by("-created_at", "-id")
     )
     for prompt in earlier.iterator(chunk_size=100):
-        choices = prompt.reply.choices.all()
+        choices = prompt.reply.ordered_choices
         answer = choices[0].content if choices else ""
         budget -= len(prompt.content) + len(answer)
         if budget < 0:
@@ -175,7 +174,7 @@ def message_store(*, plan: SendPlan, completion: Completion) -> Prompt:
         chat.title = plan.content.strip().splitlines()[0][:TITLE_LENGTH] if plan.content.strip() else ""
     chat.updated_at = timezone.now()
     chat.save(update_fields=["title", "updated_at"])
-    return Prompt.objects.select_related("reply").prefetch_related("reply__choices").get(pk=prompt.pk)
+    return prompts_with_replies().get(pk=prompt.pk)
 
 
 async def _release_quietly(reservation: Reservation) -> None:

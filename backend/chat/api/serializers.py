@@ -29,7 +29,8 @@ class ChoiceSerializer(serializers.ModelSerializer):
 
 
 class ReplySerializer(serializers.ModelSerializer):
-    choices = ChoiceSerializer(many=True, read_only=True)
+    # Loaded by chat.selectors.prompts_with_replies().
+    choices = ChoiceSerializer(many=True, read_only=True, source="ordered_choices")
 
     class Meta:
         model = Reply

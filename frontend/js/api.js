@@ -1,0 +1,231 @@
+// The only module that calls fetch. It owns the tokens: the access token lives in memory only;
+// the refresh token (rotated on every use, revoked at logout) is kept in localStorage so a
+// reload stays logged in. One refresh runs at a time, across tabs too, then the request is retried once.
+import { API_BASE_URL } from "../config.js";
+
+const REFRESH_KEY = "chatbot.refresh";
+const API = `${API_BASE_URL.replace(/\/$/, "")}/api/v1`;
+
+let accessToken = null;
+let refreshing = null;
+const quotaListeners = new Set();
+const sessionEndListeners = new Set();
+
+export class ApiError extends Error {
+  constructor(status, body = {}, headers = null) {
+    const detail = typeof body.detail === "string" ? body.detail : null;
+    super(detail || describe(status, body));
+    this.status = status;
+    this.body = body;
+    // Field errors of a 400, e.g. {email: ["A user with this email already exists."]}.
+    this.fields = !detail && body && typeof body === "object" && !Array.isArray(body) ? body : {};
+    this.retryAfter = headers ? Number(headers.get("Retry-After")) || null : null;
+    this.resetsAt = body.resets_at ? new Date(body.resets_at) : null;
+  }
+}
+
+function describe(status, body) {
+  if (status === 0) return "Cannot reach the server. Check your connection and try again.";
+  if (status === 400) {
+    const messages = Object.values(body || {}).flat().filter((m) => typeof m === "string");
+    return messages[0] || "Please check what you entered.";
+  }
+  return `The server answered ${status}.`;
+}
+
+export function onQuota(listener) {
+  quotaListeners.add(listener);
+}
+
+export function onSessionEnd(listener) {
+  sessionEndListeners.add(listener);
+}
+
+function noteQuota(response) {
+  const limit = response.headers.get("X-RateLimit-Limit");
+  if (limit === null) return;
+  const quota = {
+    limit: Number(limit),
+    remaining: Number(response.headers.get("X-RateLimit-Remaining")),
+    resetsAt: new Date(Number(response.headers.get("X-RateLimit-Reset")) * 1000),
+  };
+  quotaListeners.forEach((listener) => listener(quota));
+}
+
+export function hasSession() {
+  return Boolean(accessToken || localStorage.getItem(REFRESH_KEY));
+}
+
+function startSession({ access, refresh }) {
+  accessToken = access;
+  localStorage.setItem(REFRESH_KEY, refresh);
+}
+
+function endSession() {
+  accessToken = null;
+  localStorage.removeItem(REFRESH_KEY);
+  sessionEndListeners.forEach((listener) => listener());
+}
+
+async function errorFrom(response) {
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    body = {};
+  }
+  return new ApiError(response.status, body, response.headers);
+}
+
+async function call(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0);
+  }
+}
+
+async function refreshAccess() {
+  if (!refreshing) {
+    const run = async () => {
+      const token = localStorage.getItem(REFRESH_KEY);
+      if (!token) throw new ApiError(401, { detail: "Please log in." });
+      const response = await call(`${API}/auth/token/refresh/`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ refresh: token }),
+      });
+      if (response.status === 401 || response.status === 400) {
+        // Another tab may have rotated it meanwhile; only a token still ours ends the session.
+        if (localStorage.getItem(REFRESH_KEY) === token) endSession();
+        throw new ApiError(401, { detail: "Your session has ended. Please log in again." });
+      }
+      if (!response.ok) throw await errorFrom(response);
+      startSession(await response.json());
+    };
+    // The refresh token rotates on use: tabs must not spend the same one twice.
+    const locked = navigator.locks ? navigator.locks.request("chatbot-refresh", run) : run();
+    refreshing = locked.finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function request(path, { method = "GET", body, auth = true, signal, accept = "application/json" } = {}) {
+  const send = async () => {
+    const headers = { Accept: accept };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (auth) {
+      if (!accessToken) await refreshAccess();
+      headers.Authorization = `Bearer ${accessToken}`;
+    }
+    return call(`${API}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  };
+  let response = await send();
+  if (response.status === 401 && auth) {
+    accessToken = null;
+    await refreshAccess();
+    response = await send();
+  }
+  noteQuota(response);
+  if (!response.ok) throw await errorFrom(response);
+  return response;
+}
+
+async function json(path, options) {
+  const response = await request(path, options);
+  return response.status === 204 ? null : response.json();
+}
+
+// --- Accounts -------------------------------------------------------------------------------
+
+export function signup(fields) {
+  return json("/auth/signup/", { method: "POST", body: fields, auth: false });
+}
+
+export async function login(email, password) {
+  startSession(await json("/auth/token/", { method: "POST", body: { email, password }, auth: false }));
+}
+
+export async function logout() {
+  const refresh = localStorage.getItem(REFRESH_KEY);
+  try {
+    if (refresh) await json("/auth/logout/", { method: "POST", body: { refresh } });
+  } finally {
+    endSession();
+  }
+}
+
+export const me = () => json("/auth/me/");
+
+// --- Chats ----------------------------------------------------------------------------------
+
+export function listChats({ search = "", page = 1 } = {}) {
+  const query = new URLSearchParams();
+  if (search) query.set("search", search);
+  if (page > 1) query.set("page", String(page));
+  return json(`/chats/${query.size ? `?${query}` : ""}`);
+}
+
+export const createChat = (fields) => json("/chats/", { method: "POST", body: fields });
+export const getChat = (id) => json(`/chats/${id}/`);
+export const updateChat = (id, fields) => json(`/chats/${id}/`, { method: "PATCH", body: fields });
+export const deleteChat = (id) => json(`/chats/${id}/`, { method: "DELETE" });
+export const deleteAllChats = () => json("/chats/", { method: "DELETE" });
+
+export function sendMessage(id, content, { signal } = {}) {
+  return json(`/chats/${id}/messages/`, { method: "POST", body: { content }, signal });
+}
+
+/**
+ * Send a message and read the reply as server-sent events; `onDelta(text)` gets each piece.
+ * Resolves to the stored prompt. Refusals and upstream failures reject with an ApiError.
+ * Falls back to the plain send where the browser cannot read a response as a stream.
+ */
+export async function streamMessage(id, content, { signal, onDelta }) {
+  if (typeof ReadableStream === "undefined" || typeof TextDecoder === "undefined") {
+    return sendMessage(id, content, { signal });
+  }
+  const response = await request(`/chats/${id}/messages/`, {
+    method: "POST",
+    body: { content },
+    signal,
+    accept: "text/event-stream",
+  });
+  if (!(response.headers.get("Content-Type") || "").startsWith("text/event-stream") || !response.body) {
+    return response.json(); // a server (or proxy) that answered without streaming
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let boundary;
+    while ((boundary = buffer.indexOf("\n\n")) >= 0) {
+      const event = parseEvent(buffer.slice(0, boundary));
+      buffer = buffer.slice(boundary + 2);
+      if (event.name === "delta") onDelta(event.data.content);
+      else if (event.name === "done") return event.data;
+      else if (event.name === "error") throw new ApiError(event.data.status || 502, event.data);
+    }
+  }
+  throw new ApiError(502, { detail: "The reply stopped before it was complete. Please try again." });
+}
+
+function parseEvent(block) {
+  let name = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+  }
+  return { name, data: data.length ? JSON.parse(data.join("\n")) : {} };
+}
