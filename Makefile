@@ -7,7 +7,7 @@ MANAGE := cd backend && $(PY) manage.py
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: install run serve test lint format bench migrate superuser clean
+.PHONY: install run serve test lint format bench migrate superuser clean browser
 
 install: $(STAMP)
 
@@ -33,9 +33,16 @@ lint: install
 format: install
 	cd backend && $(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
-test: lint
+test: lint browser
 	$(MANAGE) makemigrations --check --dry-run
 	cd backend && $(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests use a system Chromium (Debian's `chromium`); without one, try Playwright's own.
+# If neither can be had, those tests skip with one line saying so.
+browser: install
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  $(PY) -m playwright install chromium >/dev/null 2>&1 || \
+	  echo "make: no Chromium found and Playwright could not download one; the browser tests will be skipped"
 
 bench: migrate
 	cd backend && $(PY) -m benchmarks $(BENCH_ARGS)

@@ -2,7 +2,7 @@
 import * as api from "../api.js";
 import { clear, formatTime, h } from "../dom.js";
 import { renderMarkdown } from "../markdown.js";
-import { getState } from "../state.js";
+import { getState, quotaFromUser, setState } from "../state.js";
 import { refreshChatList } from "./shell.js";
 
 const CONTEXT_LABELS = { current_state: "Current situation", goal: "Goal", misc: "Anything else" };
@@ -48,7 +48,7 @@ export function conversationView({ chatId }) {
   const title = h("h1", { class: "chat-title" }, "Loading…");
   const meta = h("p", { class: "chat-meta" });
   const context = h("div", { class: "context" });
-  const messages = h("ol", { class: "messages", "aria-label": "Messages" });
+  const messages = h("ol", { class: "messages", "aria-label": "Conversation" });
   const banner = h("div", { class: "banner", role: "alert", hidden: true });
   const box = h("textarea", {
     id: "message",
@@ -136,6 +136,10 @@ export function conversationView({ chatId }) {
       cancelAnimationFrame(frame);
       theirs.replaceWith(assistantBubble(replyText(prompt)));
       chat.prompts.push(prompt);
+      if (!chat.title) {
+        chat = await api.getChat(chatId); // the first message named the chat
+        title.textContent = chat.title || "Untitled chat";
+      }
     } catch (error) {
       cancelAnimationFrame(frame);
       if (error.name === "AbortError") {
@@ -153,6 +157,8 @@ export function conversationView({ chatId }) {
       stop.hidden = true;
       box.focus();
       refreshChatList().catch(() => {});
+      // A stream's headers counted it while in flight; a failed or stopped one may have been given back.
+      api.me().then((user) => setState({ quota: quotaFromUser(user.quota) }), () => {});
     }
   }
 
@@ -213,7 +219,6 @@ export function welcomeView() {
     "main",
     { class: "conversation welcome" },
     h("h1", {}, "Welcome"),
-    h("p", {}, "Start a new chat, or pick one from the list."),
-    h("button", { type: "button", class: "primary", onclick: () => (location.hash = "#/new") }, "Start a new chat"),
+    h("p", {}, "Pick a chat from the list, or ", h("a", { href: "#/new" }, "start a conversation"), "."),
   );
 }

@@ -1,0 +1,104 @@
+"""Browser tests: Playwright driving Chromium against a real API process, the SPA and the mock OpenAI server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from testing.servers import Server, free_port, stop, wait_until_up
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+NO_BROWSER = "no Chromium found (install Debian's chromium, or run `playwright install chromium`): browser tests skipped"
+
+
+def system_chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    from playwright.sync_api import Error, sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM calls
+    # (set-up and checks, not the server under test) stay synchronous, so Django must allow them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        path = system_chromium()
+        try:
+            if path:
+                browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+            else:  # Playwright's own build, if `playwright install chromium` managed to fetch it
+                browser = playwright.chromium.launch(args=CHROMIUM_FLAGS)
+        except Error:
+            pytest.skip(NO_BROWSER)
+        yield browser
+        browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
+@pytest.fixture(scope="session")
+def spa_server():
+    """The SPA exactly as deployed: static files, no build step."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - fixed command
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(FRONTEND)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/index.html", process)
+    yield Server(process, f"http://127.0.0.1:{port}")
+    stop(process)
+
+
+@pytest.fixture
+def app(browser, spa_server, api_server, request):
+    """A fresh browser page on the SPA, its config.js pointed at a fresh API process."""
+
+    def open_app(*, viewport=None, **api_env) -> tuple:
+        api = api_server(workers=1, CORS_ALLOWED_ORIGINS=spa_server.url, AUTH_THROTTLE_RATE="1000/minute", **api_env)
+        context = browser.new_context(viewport=viewport or {"width": 1200, "height": 800})
+        request.addfinalizer(context.close)
+        page = context.new_page()
+        page.route(
+            "**/config.js",
+            lambda route: route.fulfill(
+                content_type="text/javascript", body=f'export const API_BASE_URL = "{api.url}";\n'
+            ),
+        )
+        page.set_default_timeout(10_000)
+        page.goto(spa_server.url)
+        return page, api
+
+    return open_app
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(autouse=True)
+def _server_readable_passwords(settings):
+    # Users made by the tests log in through a server process, which knows Django's real hashers only.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
