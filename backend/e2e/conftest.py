@@ -23,7 +23,9 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-NO_BROWSER = "no Chromium found (install Debian's chromium, or run `playwright install chromium`): browser tests skipped"
+NO_BROWSER = (
+    "no Chromium found (install Debian's chromium, or run `playwright install chromium`): browser tests skipped"
+)
 
 
 def system_chromium() -> str | None:
@@ -60,7 +62,7 @@ def browser(django_db_setup):
 def spa_server():
     """The SPA exactly as deployed: static files, no build step."""
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - fixed command
+    process = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(FRONTEND)],
         start_new_session=True,
         stdout=subprocess.DEVNULL,

@@ -66,7 +66,11 @@ def test_a_new_user_signs_up_starts_a_guided_chat_sees_the_reply_stream_and_find
 
 def test_chats_can_be_renamed_searched_and_deleted_one_or_all(app):
     user = UserFactory()
-    for title, question in (("Trip to Busan", "Where to eat?"), ("Django help", "What is a queryset?"), ("Cooking", "Pasta")):
+    for title, question in (
+        ("Trip to Busan", "Where to eat?"),
+        ("Django help", "What is a queryset?"),
+        ("Cooking", "Pasta"),
+    ):
         exchange(ChatBotFactory(user=user, title=title), question, f"About {title}")
     page, _ = app()
     log_in(page, user)
