@@ -1,3 +1,4 @@
+import inspect
 import json
 from collections.abc import AsyncIterator
 
@@ -148,7 +149,10 @@ class PooledAsyncAPIView(AsyncAPIView):
         try:
             await run_db(self.initial, request, *args, **kwargs)
             handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
-            response = await handler(request, *args, **kwargs)
+            if inspect.iscoroutinefunction(handler):
+                response = await handler(request, *args, **kwargs)
+            else:  # OPTIONS, and the 405 of other methods
+                response = handler(request, *args, **kwargs)
         except Exception as exc:
             response = self.handle_exception(exc)
         self.response = self.finalize_response(request, response, *args, **kwargs)

@@ -158,3 +158,13 @@ def test_a_body_that_is_not_a_json_object_is_a_4xx_with_a_json_error(auth_client
     assert response.json()
     assert mock_llm.requests() == []
     assert ChatBot.objects.get(pk=chat.pk).prompts.count() == 0
+
+
+@pytest.mark.parametrize(("method", "status"), [("options", 200), ("get", 405), ("put", 405), ("delete", 405)])
+def test_other_methods_on_the_send_endpoint_get_a_clear_answer(auth_client, user, method, status):
+    chat = ChatBotFactory(user=user)
+
+    response = getattr(auth_client, method)(f"/api/v1/chats/{chat.pk}/messages/")
+
+    assert response.status_code == status
+    assert response.json()
