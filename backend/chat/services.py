@@ -16,6 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.http import Http404
 from django.utils import timezone
 
 from chat.database import run_db
@@ -147,11 +149,17 @@ def message_prepare(*, user, chat_id: int, content: str) -> SendPlan:
 
 @transaction.atomic
 def message_store(*, plan: SendPlan, completion: Completion) -> Prompt:
-    """Store the exchange and count it, all or nothing."""
-    chat = ChatBot.objects.get(pk=plan.chat_id)
-    prompt = Prompt.objects.create(chatbot=chat, kind=PromptKind.MESSAGE, content=plan.content)
+    """Store the exchange and count it, all or nothing. Returns the prompt with its reply loaded."""
+    first_line = plan.content.strip().split("\n", 1)[0][:TITLE_LENGTH]
+    touched = ChatBot.objects.filter(pk=plan.chat_id).update(
+        updated_at=timezone.now(),
+        title=Case(When(title="", then=Value(first_line)), default=F("title")),  # the first message names it
+    )
+    if not touched:
+        raise Http404("This chat was deleted while the model was answering.")
+    prompt = Prompt.objects.create(chatbot_id=plan.chat_id, kind=PromptKind.MESSAGE, content=plan.content)
     reply = Reply.objects.create(
-        chatbot=chat,
+        chatbot_id=plan.chat_id,
         prompt=prompt,
         upstream_id=completion.upstream_id[:200],
         model=completion.model[:100],
@@ -159,7 +167,7 @@ def message_store(*, plan: SendPlan, completion: Completion) -> Prompt:
         completion_tokens=completion.completion_tokens,
         total_tokens=completion.total_tokens,
     )
-    Choice.objects.bulk_create(
+    choices = Choice.objects.bulk_create(
         Choice(
             reply=reply,
             index=choice.index,
@@ -170,11 +178,10 @@ def message_store(*, plan: SendPlan, completion: Completion) -> Prompt:
         for choice in completion.choices
     )
     quota_commit(reservation=plan.reservation)
-    if not chat.title:
-        chat.title = plan.content.strip().splitlines()[0][:TITLE_LENGTH] if plan.content.strip() else ""
-    chat.updated_at = timezone.now()
-    chat.save(update_fields=["title", "updated_at"])
-    return prompts_with_replies().get(pk=prompt.pk)
+    # What prompts_with_replies() would load, without reading it back.
+    reply.ordered_choices = sorted(choices, key=lambda choice: choice.index)
+    prompt.reply = reply
+    return prompt
 
 
 async def _release_quietly(reservation: Reservation) -> None:
@@ -234,7 +241,7 @@ async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> Asyn
                 prompt = await run_db(message_store, plan=plan, completion=item)
                 yield StreamEvent("done", prompt)
                 return
-    except UpstreamError as error:
+    except (UpstreamError, Http404) as error:
         await _release_quietly(plan.reservation)
         yield StreamEvent("error", error)
         return

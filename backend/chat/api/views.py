@@ -3,7 +3,7 @@ import json
 from collections.abc import AsyncIterator
 
 from adrf.views import APIView as AsyncAPIView
-from django.http import HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -132,6 +132,8 @@ async def event_stream(events: AsyncIterator[StreamEvent]) -> AsyncIterator[str]
             yield server_sent_event("delta", event.data)
         elif event.event == "done":
             yield server_sent_event("done", PromptSerializer(event.data).data)
+        elif isinstance(event.data, Http404):  # the chat was deleted meanwhile
+            yield server_sent_event("error", {"detail": str(event.data), "status": 404})
         else:
             error = event.data
             yield server_sent_event("error", {"detail": error.detail, "status": upstream_error_status(error)})

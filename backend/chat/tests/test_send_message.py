@@ -1,6 +1,7 @@
 """Sending a message: what goes upstream (asserted at the mock server) and what is stored."""
 
 import pytest
+from django.http import Http404
 
 from chat.models import ChatBot, Choice, DailyUsage, Prompt, Reply
 from chat.tests.factories import ChatBotFactory, PromptFactory, exchange
@@ -168,3 +169,29 @@ def test_other_methods_on_the_send_endpoint_get_a_clear_answer(auth_client, user
 
     assert response.status_code == status
     assert response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chat_deleted_while_the_model_answers_stores_nothing_and_costs_nothing(mock_llm):
+    import threading
+
+    from asgiref.sync import async_to_sync
+
+    from chat.gateway import get_gateway
+    from chat.models import QuotaReservation
+    from chat.services import chat_send_message
+    from chat.tests.factories import UserFactory
+
+    user = UserFactory()
+    chat = ChatBotFactory(user=user)
+    threading.Timer(0.3, lambda: ChatBot.objects.filter(pk=chat.pk).delete()).start()
+
+    async def send_slowly():
+        await chat_send_message(user=user, chat_id=chat.pk, content="[[mock:latency=1]] hi", gateway=get_gateway())
+
+    with pytest.raises(Http404):
+        async_to_sync(send_slowly)()
+
+    assert not Prompt.objects.exists()
+    assert not QuotaReservation.objects.exists()
+    assert not DailyUsage.objects.filter(used__gt=0).exists()
