@@ -215,3 +215,20 @@ def test_unknown_urls_answer_json_404(auth_client):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_list_and_detail_take_a_fixed_number_of_queries_with_10000_chats(
+    auth_client, user, django_assert_max_num_queries
+):
+    ChatBot.objects.bulk_create(ChatBot(user=user, title=f"chat {n}") for n in range(10_000))
+    long_chat = ChatBotFactory(user=user)
+    for n in range(200):
+        exchange(long_chat, f"q{n}", f"a{n}")
+
+    with django_assert_max_num_queries(5):
+        page = auth_client.get(CHATS)
+    with django_assert_max_num_queries(5):
+        detail = auth_client.get(chat_url(long_chat))
+
+    assert page.json()["count"] == 10_001
+    assert len(detail.json()["prompts"]) == 200
