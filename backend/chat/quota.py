@@ -27,7 +27,7 @@ from chat.exceptions import QuotaExceeded
 from chat.models import DailyUsage, QuotaReservation
 
 # Extra life of a reservation beyond the upstream timeout, for the work around the call.
-RESERVATION_MARGIN = dt.timedelta(seconds=5)
+RESERVATION_MARGIN = dt.timedelta(seconds=2)
 
 
 def now() -> dt.datetime:

@@ -9,6 +9,7 @@ them on the event loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ CONTEXT_LABELS = {
     PromptKind.MISC: "Anything else they asked you to keep in mind",
 }
 TITLE_LENGTH = 60
+logger = logging.getLogger(__name__)
 
 
 # --- Chats ----------------------------------------------------------------------------------------
@@ -201,9 +203,11 @@ async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAI
     try:
         completion = await gateway.complete(plan.request)
         prompt = await run_db(message_store, plan=plan, completion=completion)
-    except BaseException:
+    except BaseException as error:
+        logger.warning("send failed chat=%s error=%s", plan.chat_id, type(error).__name__)
         await _release_quietly(plan.reservation)
         raise
+    logger.info("reply stored chat=%s prompt=%s tokens=%s", plan.chat_id, prompt.pk, completion.total_tokens)
     return SendResult(prompt=prompt, quota=plan.reservation.status)
 
 
@@ -239,13 +243,18 @@ async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> Asyn
                 yield StreamEvent("delta", {"content": item.content})
             else:
                 prompt = await run_db(message_store, plan=plan, completion=item)
+                logger.info(
+                    "streamed reply stored chat=%s prompt=%s tokens=%s", plan.chat_id, prompt.pk, item.total_tokens
+                )
                 yield StreamEvent("done", prompt)
                 return
     except (UpstreamError, Http404) as error:
+        logger.warning("stream failed chat=%s error=%s", plan.chat_id, type(error).__name__)
         await _release_quietly(plan.reservation)
         yield StreamEvent("error", error)
         return
     except (GeneratorExit, asyncio.CancelledError):
+        logger.info("stream cancelled by the client chat=%s after=%s pieces", plan.chat_id, len(received))
         await upstream.aclose()
         await asyncio.shield(_store_cancelled(plan=plan, received=received))
         raise

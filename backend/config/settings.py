@@ -34,11 +34,14 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "django_guid",
     "accounts",
     "chat",
 ]
 
 MIDDLEWARE = [
+    # A request id (the caller's X-Request-ID, or a new one) on every log line and response.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     # ServeStatic (WhiteNoise's async-capable fork): a sync-only middleware would make Django run
     # every request, streams included, on a thread of its own.
@@ -174,7 +177,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS: the SPA is served from another origin --------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://127.0.0.1:5173", "http://localhost:5173"])
-CORS_EXPOSE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "X-Request-ID"]
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- OpenAI upstream --------------------------------------------------------------------------
@@ -216,16 +219,35 @@ if not DEBUG:
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Logging ----------------------------------------------------------------------------------
+# One line per event, key=value, with the request id, so one request can be followed across workers.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,  # a caller's id that is not a UUID is replaced, never echoed
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,  # CORS_EXPOSE_HEADERS lists it
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+    },
+    "formatters": {
+        "keyvalue": {
+            "format": "%(asctime)s level=%(levelname)s logger=%(name)s request_id=%(request_id)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "keyvalue", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # The SDK's debug logs include request headers; never let the key reach a log.
+        # The SDK's and its transport's debug logs carry request headers: the key must never reach a log.
         "openai": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
     },
 }

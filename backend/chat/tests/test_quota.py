@@ -109,7 +109,7 @@ def test_a_reservation_left_by_a_dead_process_stops_counting_after_the_upstream_
             quota_reserve(user=user)  # five sends whose process was killed mid-call
         with pytest.raises(QuotaExceeded):
             quota_reserve(user=user)
-    with time_machine.travel(start + dt.timedelta(seconds=36), tick=False):
+    with time_machine.travel(start + dt.timedelta(seconds=33), tick=False):
         quota_reserve(user=user)
         status = QuotaStatus.for_user(user)
 
