@@ -6,6 +6,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, UserManager
 from chat.quota import QuotaStatus
+from config.serializer_fields import StrictCharField, StrictModelSerializer
 
 
 class QuotaSerializer(serializers.Serializer):
@@ -15,10 +16,10 @@ class QuotaSerializer(serializers.Serializer):
     resets_at = serializers.DateTimeField()
 
 
-class SignupSerializer(serializers.ModelSerializer):
+class SignupSerializer(StrictModelSerializer):
     """Only these fields are read from the body; anything else (`is_staff`...) is ignored."""
 
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
 
     class Meta:
         model = User
@@ -41,7 +42,7 @@ class SignupSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     quota = serializers.SerializerMethodField()
 
     class Meta:
@@ -55,7 +56,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class LogoutSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
 
     def validate_refresh(self, value: str) -> RefreshToken:
         try:

@@ -38,7 +38,17 @@ def test_patch_me_changes_the_profile_but_never_email_or_flags(auth_client, user
     assert user.daily_limit is None
 
 
-@pytest.mark.parametrize("body", [{"born_year": "old"}, {"born_year": 1200}, {"nickname": ["a"]}, {"job": "j" * 101}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"born_year": "old"},
+        {"born_year": "1990"},
+        {"born_year": 1200},
+        {"nickname": ["a"]},
+        {"job": 0},
+        {"job": "j" * 101},
+    ],
+)
 def test_patch_me_rejects_bad_values(auth_client, user, body):
     response = auth_client.patch(ME, body, format="json")
 

@@ -5,18 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, Reply
+from config.serializer_fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictModelSerializer
 
 CONTEXT_MAX_CHARS = 2000
 SYSTEM_PROMPT_MAX_CHARS = 4000
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -45,17 +37,13 @@ class PromptSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "content", "created_at", "reply"]
 
 
-class ChatConfigSerializer(serializers.ModelSerializer):
+class ChatConfigSerializer(StrictModelSerializer):
     """A chat's model settings. On input every field is optional; unset ones keep their value."""
 
-    temperature = serializers.DecimalField(
-        max_digits=3,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=Decimal("2"),
-        coerce_to_string=False,
-        required=False,
-    )
+    model = serializers.ChoiceField(choices=settings.OPENAI_ALLOWED_MODELS, required=False)
+    # Any number from 0 to 2; stored rounded to two decimals.
+    temperature = StrictFloatField(min_value=0, max_value=2, required=False)
+    max_tokens = StrictIntegerField(min_value=1, max_value=settings.CHAT_MAX_TOKENS_CAP, required=False)
     system_prompt = StrictCharField(
         max_length=SYSTEM_PROMPT_MAX_CHARS, allow_blank=True, required=False, trim_whitespace=False
     )
@@ -63,22 +51,15 @@ class ChatConfigSerializer(serializers.ModelSerializer):
     class Meta:
         model = Config
         fields = ["model", "temperature", "max_tokens", "stream", "system_prompt"]
-        extra_kwargs = {
-            "model": {"required": False, "help_text": "One of OPENAI_ALLOWED_MODELS."},
-            "max_tokens": {"required": False, "min_value": 1},
-            "stream": {"required": False},
-        }
+        extra_kwargs = {"stream": {"required": False}}
 
-    def validate_model(self, value: str) -> str:
-        if value not in settings.OPENAI_ALLOWED_MODELS:
-            allowed = ", ".join(settings.OPENAI_ALLOWED_MODELS)
-            raise serializers.ValidationError(f'"{value}" is not an allowed model. Choose one of: {allowed}.')
-        return value
+    def validate_temperature(self, value: float) -> Decimal:
+        return Decimal(str(round(value, 2)))
 
-    def validate_max_tokens(self, value: int) -> int:
-        if value > settings.CHAT_MAX_TOKENS_CAP:
-            raise serializers.ValidationError(f"Ensure this value is at most {settings.CHAT_MAX_TOKENS_CAP}.")
-        return value
+    def to_representation(self, config):
+        data = super().to_representation(config)
+        data["temperature"] = float(config.temperature)
+        return data
 
 
 class ChatContextSerializer(serializers.Serializer):
@@ -121,21 +102,10 @@ class ChatWriteSerializer(serializers.Serializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    content = StrictCharField()
-
-    def validate_content(self, value: str) -> str:
-        if len(value) > settings.CHAT_MESSAGE_MAX_CHARS:
-            raise serializers.ValidationError(
-                f"Ensure this field has no more than {settings.CHAT_MESSAGE_MAX_CHARS} characters."
-            )
-        return value
+    content = StrictCharField(max_length=settings.CHAT_MESSAGE_MAX_CHARS)
 
 
 # --- Errors (documentation of the error bodies) -----------------------------------------------------
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class QuotaExceededSerializer(serializers.Serializer):

@@ -9,11 +9,11 @@ from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from chat.api.pagination import ChatPagination
 from chat.api.serializers import (
     ChatDetailSerializer,
     ChatSummarySerializer,
     ChatWriteSerializer,
-    ErrorDetailSerializer,
     MessageCreateSerializer,
     PromptSerializer,
     QuotaExceededSerializer,
@@ -33,9 +33,8 @@ from chat.services import (
     chat_update,
 )
 from config.exceptions import upstream_error_status
+from config.schema import ErrorDetailSerializer
 
-NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="No such chat among yours.")
-UNAUTHORIZED = OpenApiResponse(ErrorDetailSerializer, description="Missing, invalid or expired access token.")
 RATE_LIMIT_HEADERS = [
     OpenApiParameter(
         "X-RateLimit-Limit", int, OpenApiParameter.HEADER, response=True, description="Completions allowed per day."
@@ -53,18 +52,19 @@ class ChatListView(generics.ListCreateAPIView):
     """Your chats, most recently active first."""
 
     serializer_class = ChatSummarySerializer
+    pagination_class = ChatPagination
 
     def get_queryset(self):
         return chat_list_for(self.request.user, search=self.request.query_params.get("search", ""))
 
     @extend_schema(
         parameters=[OpenApiParameter("search", str, description="Matches chat titles and message text.")],
-        responses={200: ChatSummarySerializer(many=True), 401: UNAUTHORIZED},
+        responses={200: ChatSummarySerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=ChatWriteSerializer, responses={201: ChatDetailSerializer, 401: UNAUTHORIZED})
+    @extend_schema(request=ChatWriteSerializer, responses={201: ChatDetailSerializer})
     def post(self, request, *args, **kwargs):
         serializer = ChatWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -75,7 +75,7 @@ class ChatListView(generics.ListCreateAPIView):
     @extend_schema(
         operation_id="chats_destroy_all",
         request=None,
-        responses={204: OpenApiResponse(description="All your chats are deleted."), 401: UNAUTHORIZED},
+        responses={204: OpenApiResponse(description="All your chats are deleted.")},
     )
     def delete(self, request, *args, **kwargs):
         chat_delete_all(user=request.user)
@@ -89,13 +89,13 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
     def get_queryset(self):
         return chat_detail_queryset_for(self.request.user)
 
-    @extend_schema(responses={200: ChatDetailSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND})
+    @extend_schema(responses={200: ChatDetailSerializer})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=ChatWriteSerializer,
-        responses={200: ChatDetailSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND},
+        responses={200: ChatDetailSerializer},
         description="Rename the chat, or change its config or context; unset fields keep their value.",
     )
     def patch(self, request, *args, **kwargs):
@@ -106,7 +106,7 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
         chat = self.get_queryset().get(pk=chat.pk)
         return Response(ChatDetailSerializer(chat).data)
 
-    @extend_schema(responses={204: OpenApiResponse(description="Deleted."), 401: UNAUTHORIZED, 404: NOT_FOUND})
+    @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
     def delete(self, request, *args, **kwargs):
         return super().delete(request, *args, **kwargs)
 
@@ -188,9 +188,6 @@ class MessageCreateView(PooledAsyncAPIView):
             (200, "text/event-stream"): OpenApiResponse(
                 description="With `Accept: text/event-stream`: `delta`, then `done` (the prompt) or `error` events."
             ),
-            400: OpenApiResponse(description='Invalid body, e.g. `{"content": ["This field is required."]}`.'),
-            401: UNAUTHORIZED,
-            404: NOT_FOUND,
             429: OpenApiResponse(
                 QuotaExceededSerializer,
                 description="Daily limit reached; `Retry-After` gives the seconds until the reset.",

@@ -232,3 +232,32 @@ def test_list_and_detail_take_a_fixed_number_of_queries_with_10000_chats(
 
     assert page.json()["count"] == 10_001
     assert len(detail.json()["prompts"]) == 200
+
+
+@pytest.mark.parametrize("page", ["", "0", "-1", "1.5", "two"])
+def test_a_page_that_is_not_a_positive_integer_is_a_404(auth_client, user, page):
+    ChatBotFactory(user=user)
+
+    response = auth_client.get(CHATS, {"page": page})
+
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"stream": "true"},
+        {"stream": 1},
+        {"max_tokens": "100"},
+        {"max_tokens": 10.5},
+        {"temperature": "0.5"},
+        {"temperature": True},
+        {"system_prompt": 5},
+    ],
+)
+def test_config_values_must_have_their_json_types(auth_client, config):
+    response = auth_client.post(CHATS, {"config": config}, format="json")
+
+    assert response.status_code == 400
+    assert set(config) <= set(response.json()["config"])
