@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from chat.models import DailyUsage, Prompt, QuotaReservation, Reply
 from chat.quota import RESERVATION_MARGIN
@@ -20,11 +20,11 @@ from chat.tests.factories import ChatBotFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def post(server, user, chat, content, timeout=30):
+def post(server, token, chat, content, timeout=30):
     return httpx.post(
         f"{server.url}/api/v1/chats/{chat.pk}/messages/",
         json={"content": content},
-        headers={"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"},
+        headers={"Authorization": f"Bearer {token}"},
         timeout=timeout,
     )
 
@@ -49,11 +49,12 @@ def test_bursts_split_across_two_servers_never_admit_more_than_the_limit(api_ser
     for _ in range(rounds):
         user = UserFactory()
         chat = ChatBotFactory(user=user)
+        token = str(AccessToken.for_user(user))  # made here: the threads below never touch the database
         barrier = threading.Barrier(16)
 
-        def attempt(n, user=user, chat=chat, barrier=barrier):
+        def attempt(n, token=token, chat=chat, barrier=barrier):
             barrier.wait()
-            return post(servers[n % 2], user, chat, "[[mock:latency=0.2]] hi").status_code
+            return post(servers[n % 2], token, chat, "[[mock:latency=0.2]] hi").status_code
 
         with ThreadPoolExecutor(16) as pool:
             statuses = list(pool.map(attempt, range(16)))
@@ -74,8 +75,9 @@ def test_a_worker_killed_mid_answer_leaves_nothing_half_stored_and_frees_the_quo
     survivor = api_server(workers=2, OPENAI_TIMEOUT=str(timeout))
     user = UserFactory(daily_limit=1)
     chat = ChatBotFactory(user=user)
+    token = str(AccessToken.for_user(user))
 
-    doomed = threading.Thread(target=lambda: _ignore_errors(post, victim, user, chat, "doomed [[mock:hang]]"))
+    doomed = threading.Thread(target=lambda: _ignore_errors(post, victim, token, chat, "doomed [[mock:hang]]"))
     doomed.start()
     deadline = time.monotonic() + 10
     while not any("doomed" in str(r["body"]) for r in mock_llm.requests()):
@@ -86,13 +88,13 @@ def test_a_worker_killed_mid_answer_leaves_nothing_half_stored_and_frees_the_quo
         os.kill(pid, signal.SIGKILL)  # in the middle of the upstream call
     doomed.join(10)
 
-    refused = post(survivor, user, chat, "too soon")
+    refused = post(survivor, token, chat, "too soon")
     assert refused.status_code == 429  # the dead worker's reservation still counts...
     assert not Prompt.objects.filter(kind="message").exists()  # ...but nothing was half-stored
     assert not Reply.objects.exists()
 
     lifetime = timeout + RESERVATION_MARGIN.total_seconds()
-    while (response := post(survivor, user, chat, "again")).status_code == 429:
+    while (response := post(survivor, token, chat, "again")).status_code == 429:
         assert time.monotonic() < deadline + lifetime + 5, "the quota never came back"
         time.sleep(0.25)
     freed_after = time.time() - reserved_at.timestamp()
