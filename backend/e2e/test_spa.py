@@ -20,6 +20,14 @@ def log_in(page, user):
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
+def open_chat(app, chat):
+    """Log the chat's owner in and open the chat."""
+    page, api = app()
+    log_in(page, chat.user)
+    page.get_by_role("list", name="Your chats").get_by_role("link", name=chat.title).click()
+    return page, api
+
+
 def send(page, text):
     page.get_by_label("Message").fill(text)
     page.get_by_label("Message").press("Enter")
@@ -101,11 +109,8 @@ def test_chats_can_be_renamed_searched_and_deleted_one_or_all(app):
 
 
 def test_an_upstream_failure_and_the_end_of_the_quota_are_explained(app):
-    user = UserFactory(daily_limit=1)
-    chat = ChatBotFactory(user=user, title="Limits", config__stream=True)
-    page, _ = app()
-    log_in(page, user)
-    page.get_by_role("link", name="Limits").click()
+    chat = ChatBotFactory(user=UserFactory(daily_limit=1), title="Limits", config__stream=True)
+    page, _ = open_chat(app, chat)
 
     send(page, "Fail please [[mock:status=500]]")
     banner = page.get_by_role("alert").filter(has_text="language model service")
@@ -125,11 +130,7 @@ def test_an_upstream_failure_and_the_end_of_the_quota_are_explained(app):
 
 
 def test_markup_and_scripts_in_a_reply_are_inert(app):
-    user = UserFactory()
-    ChatBotFactory(user=user, title="XSS", config__stream=False)
-    page, _ = app()
-    log_in(page, user)
-    page.get_by_role("link", name="XSS").click()
+    page, _ = open_chat(app, ChatBotFactory(title="XSS", config__stream=False))
     payload = (
         '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '
         "[click me](javascript:window.__xss=3) ![tracker](http://127.0.0.1:9/pixel.png) "
@@ -151,11 +152,7 @@ def test_markup_and_scripts_in_a_reply_are_inert(app):
 
 
 def test_stop_cancels_a_streaming_reply_and_keeps_what_was_shown(app):
-    user = UserFactory()
-    ChatBotFactory(user=user, title="Long one", config__stream=True)
-    page, _ = app()
-    log_in(page, user)
-    page.get_by_role("link", name="Long one").click()
+    page, _ = open_chat(app, ChatBotFactory(title="Long one", config__stream=True))
 
     send(page, "[[mock:words=60]] [[mock:chunk_delay=0.1]]")
     expect(page.locator(".message.assistant").last).to_contain_text("word3")
