@@ -55,7 +55,7 @@ def test_a_new_user_signs_up_starts_a_guided_chat_sees_the_reply_stream_and_find
     page.get_by_role("button", name="Start chat").click()
     expect(page.get_by_label("Message")).to_be_visible()
 
-    send(page, "How do I get there? Tell me in many words [[mock:chunk_delay=0.15]]")
+    send(page, "How do I get there? Tell me in many words [[mock:chunk_delay=0.3]]")
     reply = page.locator(".message.assistant").last
     expect(page.get_by_role("button", name="Stop")).to_be_visible()  # still streaming...
     expect(reply).to_contain_text("Mock reply: How")  # ...and the first words are already there
