@@ -20,10 +20,11 @@ def mock_llm_process():
 @pytest.fixture
 def mock_llm(mock_llm_process, settings):
     """The mock OpenAI server, with the API pointed at it and its request log cleared."""
-    settings.OPENAI_BASE_URL = f"{mock_llm_process}/v1"
+    mock = MockLLM(mock_llm_process)
+    settings.OPENAI_BASE_URL = mock.base_url
     settings.OPENAI_API_KEY = "sk-test"
-    httpx.delete(f"{mock_llm_process}/_mock/requests")
-    return MockLLM(mock_llm_process)
+    httpx.delete(f"{mock.url}/_mock/requests")
+    return mock
 
 
 class MockLLM:

@@ -25,7 +25,12 @@ class SignupSerializer(StrictModelSerializer):
         model = User
         fields = ["id", "email", "password", "nickname", "born_year", "job"]
         read_only_fields = ["id"]
-        extra_kwargs = {"job": {"allow_null": True}, "born_year": {"allow_null": True}}
+        extra_kwargs = {
+            "job": {"allow_null": True},
+            "born_year": {"allow_null": True},
+            # Uniqueness is checked once, case-insensitively, in validate_email.
+            "email": {"validators": []},
+        }
 
     def validate_email(self, value: str) -> str:
         email = UserManager.normalize_email(value)

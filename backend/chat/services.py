@@ -197,9 +197,14 @@ class SendResult:
     quota: QuotaStatus  # after this send
 
 
+async def chat_prepare_send(*, user, chat_id: int, content: str) -> SendPlan:
+    """The checks of a send (ownership, quota), done before the model is called or a byte streamed."""
+    return await run_db(message_prepare, user=user, chat_id=chat_id, content=content)
+
+
 async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAIGateway) -> SendResult:
     """Send one message and return the stored prompt with its reply. Costs one unit of quota."""
-    plan = await run_db(message_prepare, user=user, chat_id=chat_id, content=content)
+    plan = await chat_prepare_send(user=user, chat_id=chat_id, content=content)
     try:
         completion = await gateway.complete(plan.request)
         prompt = await run_db(message_store, plan=plan, completion=completion)
@@ -215,11 +220,6 @@ async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAI
 class StreamEvent:
     event: str  # "delta", "done" or "error"
     data: Any
-
-
-async def chat_prepare_stream(*, user, chat_id: int, content: str) -> SendPlan:
-    """The checks of a streamed send (ownership, quota), done before any byte is streamed."""
-    return await run_db(message_prepare, user=user, chat_id=chat_id, content=content)
 
 
 async def chat_stream_message(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterator[StreamEvent]:

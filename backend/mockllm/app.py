@@ -22,7 +22,7 @@ import json
 import re
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {
@@ -69,7 +69,6 @@ class Behaviour:
     latency: float = 0.0
     chunk_delay: float = 0.0
     words: int | None = None
-    extras: dict = field(default_factory=dict)
 
 
 def _last_user_text(messages: list) -> str:

@@ -9,7 +9,6 @@ from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from chat.api.pagination import ChatPagination
 from chat.api.serializers import (
     ChatDetailSerializer,
     ChatSummarySerializer,
@@ -27,7 +26,7 @@ from chat.services import (
     StreamEvent,
     chat_create,
     chat_delete_all,
-    chat_prepare_stream,
+    chat_prepare_send,
     chat_send_message,
     chat_stream_message,
     chat_update,
@@ -52,7 +51,6 @@ class ChatListView(generics.ListCreateAPIView):
     """Your chats, most recently active first."""
 
     serializer_class = ChatSummarySerializer
-    pagination_class = ChatPagination
 
     def get_queryset(self):
         return chat_list_for(self.request.user, search=self.request.query_params.get("search", ""))
@@ -215,7 +213,7 @@ class MessageCreateView(PooledAsyncAPIView):
         serializer.is_valid(raise_exception=True)
         content = serializer.validated_data["content"]
         if getattr(request, "wants_event_stream", False):
-            plan = await chat_prepare_stream(user=request.user, chat_id=pk, content=content)
+            plan = await chat_prepare_send(user=request.user, chat_id=pk, content=content)
             events = chat_stream_message(plan=plan, gateway=get_gateway())
             response = StreamingHttpResponse(event_stream(events), content_type="text/event-stream; charset=utf-8")
             response["Cache-Control"] = "no-cache"

@@ -1,10 +1,10 @@
-"""Page numbers for chat lists: `?page=` must be a positive integer, or absent."""
+"""Page numbers: `?page=` must be a positive integer, or absent (DRF would read `?page=` as 1)."""
 
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 
-class ChatPagination(PageNumberPagination):
+class StrictPageNumberPagination(PageNumberPagination):
     def get_page_number(self, request, paginator):
         value = request.query_params.get(self.page_query_param)
         if value is not None and not value.isdigit():
