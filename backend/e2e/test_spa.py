@@ -193,3 +193,21 @@ def test_the_app_works_on_a_phone_width_screen(app):
     expect(page.get_by_label("Message")).to_be_visible()
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport()
     screenshot(page, "phone")
+
+
+def test_a_message_sent_while_the_chat_is_still_loading_goes_out_once_it_has_loaded(app):
+    chat = ChatBotFactory(title="Slow to load", config__stream=True)
+    page, _ = app()
+    log_in(page, chat.user)
+    held = []
+    page.route("**/api/v1/chats/*/", lambda route: held.append(route))  # hold the chat's own GET
+
+    page.get_by_role("link", name="Slow to load").click()
+    page.wait_for_function("() => document.querySelector('#message') !== null")
+    while not held:
+        page.wait_for_timeout(50)
+    send(page, "Quick question")
+    held[0].continue_()
+
+    expect(page.locator(".message.assistant").last).to_contain_text("Mock reply: Quick question")
+    expect(page.get_by_role("alert").filter(has_text="Cannot read")).to_have_count(0)

@@ -108,6 +108,8 @@ export function conversationView({ chatId }) {
 
   async function submit(content) {
     if (!content.trim() || controller) return;
+    await loaded; // a message typed while the chat is still loading is sent once it has loaded
+    if (!chat || controller) return;
     banner.hidden = true;
     box.value = "";
     const mine = userBubble(content);
@@ -210,7 +212,7 @@ export function conversationView({ chatId }) {
     box,
     h("div", { class: "composer-actions" }, stop, send),
   );
-  load();
+  const loaded = load();
   return h("main", { class: "conversation" }, heading, meta, context, messages, banner, composer);
 }
 
