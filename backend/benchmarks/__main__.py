@@ -2,13 +2,24 @@
 
 1. latency a non-streamed send adds over calling the mock directly (median, p99);
 2. time to first streamed token the API adds, same comparison;
-3. N simultaneous streaming sends from N users (mock replies take ~2 s): all complete? added TTFT
-   p50/p99 against N simultaneous direct streams, server CPU and peak memory;
-4. history with 10,000 chats in the database: list page and a 200-turn chat, SQL queries and latency.
+3. (with `--bursts`) N simultaneous streaming sends from N users (mock replies take ~2 s): all
+   complete? added TTFT p50/p99 against N simultaneous direct streams, server CPU and peak memory;
+4. history with 10,000 chats in the database: list page and a 200-turn chat, SQL queries and latency;
+5. CPU from the processes' own books (utime+stime in /proc/<pid>/stat of the gunicorn master and
+   its workers, and of the mock): two phases of streamed sends, replies of 1 and of 200 chunks,
+   solve cpu = sends * a + chunks * b for a (per send apart from its chunks) and b (per relayed
+   chunk), the same for the mock; and CPU per non-streamed send;
+6. open loop: new streamed sends arrive on a fixed clock (default 100 a second for 30 s), each from
+   another user, replies of 50 chunks 40 ms apart; the same schedule straight to the mock first,
+   then through the API: all finish? TTFT and added TTFT p50/p99, API CPU over the phase.
 
-Options: `--quick` (small sizes, a smoke run), `--levels 100,300,1000`, `--requests 300`.
-`BENCH_DATABASE_URL=postgres://...` runs it on PostgreSQL (the database is emptied first);
-the default is a fresh SQLite file.
+A "Targets" table closes the report. The load comes from `benchmarks/loadgen.py`, a process of its
+own that does as little as it can (raw HTTP over asyncio, no SSE parsing beyond what it times).
+
+Options: `--quick` (small sizes, a smoke run), `--requests 300`, `--cpu-sends 300`,
+`--concurrency 8`, `--rate 100`, `--duration 30`, `--bursts` (section 3; `--levels 100,300,1000`
+implies it). `BENCH_DATABASE_URL=postgres://...` runs it on PostgreSQL (the database is emptied
+first); the default is a fresh SQLite file.
 """
 
 from __future__ import annotations
@@ -270,6 +281,198 @@ def concurrency(mock_url: str, api, senders: list, level: int) -> dict:
     }
 
 
+# --- CPU from the processes' own books, and the load generator --------------------------------
+
+
+def cpu_of(pid: int) -> float | None:
+    """utime + stime of one process, in seconds (None if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of stat
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:  # field 4 of stat: parent
+                found.append(int(entry))
+    return found
+
+
+def machine_ticks() -> tuple[int, int]:
+    """All cores' busy and total clock ticks so far (/proc/stat; iowait counts as idle)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(ticks[:8])  # guest time is already in user
+    return total - ticks[3] - ticks[4], total
+
+
+class Books:
+    """CPU seconds of the API (gunicorn master and its workers) and of the mock, per process."""
+
+    def __init__(self, api, mock):
+        self.api_master, self.mock_pid = api.pid, mock.pid
+
+    def sample(self) -> dict:
+        api = {pid: cpu_of(pid) for pid in [self.api_master, *children_of(self.api_master)]}
+        return {
+            "api": {p: c for p, c in api.items() if c is not None},
+            "mock": {self.mock_pid: cpu_of(self.mock_pid)},
+            "machine": machine_ticks(),
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> tuple[float, set]:
+        """CPU seconds between two samples, and the processes that went away meanwhile (their CPU is lost)."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), set(before) - set(after)
+
+    def measure(self, run):
+        """Run a phase; CPU of each side over it (sampled once the servers have settled)."""
+        before, started = self.sample(), time.perf_counter()
+        result = run()
+        wall = time.perf_counter() - started
+        time.sleep(0.25)  # what the servers still do for the last requests (closing, logging)
+        after = self.sample()
+        api, api_lost = self.spent(before["api"], after["api"])
+        mock, _ = self.spent(before["mock"], after["mock"])
+        if api_lost:
+            print(f"warning: API processes {sorted(api_lost)} went away during a phase; their CPU is not counted")
+        workers = sorted(
+            (cpu - before["api"].get(pid, 0.0) for pid, cpu in after["api"].items() if pid != self.api_master),
+            reverse=True,
+        )
+        (busy_before, total_before), (busy_after, total_after) = before["machine"], after["machine"]
+        return result, {
+            "api": api,
+            "api_workers": workers,
+            "mock": mock,
+            "wall": wall,
+            "machine_busy": (busy_after - busy_before) / max(1, total_after - total_before),  # a share of all cores
+            "machine_cpu": (busy_after - busy_before) / TICKS,  # CPU seconds, every process and the kernel
+        }
+
+
+def raw_request(url: str, path: str, body: dict, headers: dict, *, close: bool) -> str:
+    data = json.dumps(body)  # ASCII
+    lines = [f"POST {path} HTTP/1.1", f"Host: {url.split('://', 1)[1]}", "Content-Type: application/json"]
+    lines += [f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in headers.items())]
+    if close:
+        lines.append("Connection: close")
+    return "\r\n".join(lines) + "\r\n\r\n" + data
+
+
+def api_request(api_url: str, sender: tuple[str, int], content: str, *, stream: bool, close: bool) -> str:
+    token, chat_id = sender
+    headers = {"Authorization": f"Bearer {token}"} | ({"Accept": "text/event-stream"} if stream else {})
+    return raw_request(api_url, f"/api/v1/chats/{chat_id}/messages/", {"content": content}, headers, close=close)
+
+
+def direct_request(mock_url: str, content: str, *, close: bool) -> str:
+    return raw_request(mock_url, "/v1/chat/completions", direct_body(content, True), {}, close=close)
+
+
+def load(url: str, kind: str, requests: list[str], *, rate: float | None = None, concurrency: int = 0) -> dict:
+    """Run `benchmarks.loadgen` on these raw requests; its results, completed count, deltas and own CPU."""
+    host, port = url.split("://", 1)[1].rsplit(":", 1)
+    job = {"host": host, "port": int(port), "kind": kind, "requests": requests, "timeout": 120.0}
+    job |= {"rate": rate} if rate else {"concurrency": concurrency}
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.loadgen"],
+        cwd=BACKEND,
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode:
+        raise RuntimeError(f"the load generator failed:\n{out.stderr}")
+    report = json.loads(out.stdout)
+    results = report["results"]
+    report |= {
+        "total": len(results),
+        "completed": sum(r["done"] for r in results),
+        "deltas": sum(r["deltas"] for r in results),
+        "ttfts": [r["ttft"] for r in results if r["ttft"] is not None],
+        "lag_p99": percentile([r["lag"] for r in results], 99),
+        "statuses": sorted({r["status"] for r in results if not r["done"]}),
+        "errors": sorted({r.get("error", "") for r in results if r.get("error")}),
+    }
+    return report
+
+
+def solve(p1: tuple[float, float, float], p2: tuple[float, float, float]) -> tuple[float, float]:
+    """cpu = sends * a + chunks * b through two (sends, chunks, cpu) points: (a, b)."""
+    (s1, c1, cpu1), (s2, c2, cpu2) = p1, p2
+    det = s1 * c2 - s2 * c1
+    return (cpu1 * c2 - cpu2 * c1) / det, (s1 * cpu2 - s2 * cpu1) / det
+
+
+def cpu_accounting(books: Books, api_url: str, senders: list, sends: int, concurrency: int, delay: float) -> dict:
+    """Three closed-loop phases, `sends` each, every send from a chat of its own."""
+    pace = f" [[mock:chunk_delay={delay:g}]]" if delay else ""
+    cpu_phases = {  # name: (message, streamed)
+        "streamed, 1-word replies": ("[[mock:words=1]] cpu", True),
+        "streamed, 200-word replies": (f"[[mock:words=200]]{pace} cpu", True),
+        "non-streamed, 1-word replies": ("[[mock:words=1]] cpu", False),
+    }
+    phases = {}
+    for n, (name, (content, stream)) in enumerate(cpu_phases.items()):
+        requests = [
+            api_request(api_url, sender, content, stream=stream, close=False)
+            for sender in senders[n * sends : (n + 1) * sends]
+        ]
+        kind = "api" if stream else "plain"
+        report, cpu = books.measure(lambda r=requests, k=kind: load(api_url, k, r, concurrency=concurrency))
+        phases[name] = {
+            "sends": report["total"],
+            "completed": report["completed"],
+            "chunks": report["deltas"],
+            "statuses": report["statuses"] + report["errors"],
+            "client_cpu": report["cpu"],
+            **cpu,
+        }
+    one, many, plain = phases.values()
+    a, b = solve(*((p["sends"], p["chunks"], p["api"]) for p in (one, many)))
+    a_mock, b_mock = solve(*((p["sends"], p["chunks"], p["mock"]) for p in (one, many)))
+    return {
+        "phases": phases,
+        "per_send": a,
+        "per_chunk": b,
+        "mock_per_send": a_mock,
+        "mock_per_chunk": b_mock,
+        "plain_per_send": plain["api"] / plain["sends"],
+        "plain_mock_per_send": plain["mock"] / plain["sends"],
+    }
+
+
+OPEN_LOOP_REPLY = "[[mock:words=50]] [[mock:chunk_delay=0.04]] open loop"  # 50 chunks 40 ms apart
+
+
+def open_loop(books: Books, mock_url: str, api_url: str, senders: list, rate: float, duration: float) -> dict:
+    """The same fixed arrival schedule, straight to the mock, then through the API (a user each)."""
+    n = round(rate * duration)
+    direct_requests = [direct_request(mock_url, OPEN_LOOP_REPLY, close=True)] * n
+    direct, direct_cpu = books.measure(lambda: load(mock_url, "direct", direct_requests, rate=rate))
+    time.sleep(1)
+    api_requests = [api_request(api_url, s, OPEN_LOOP_REPLY, stream=True, close=True) for s in senders[:n]]
+    api, api_cpu = books.measure(lambda: load(api_url, "api", api_requests, rate=rate))
+    result = {"rate": rate, "duration": duration, "n": n, "direct": direct | direct_cpu, "api": api | api_cpu}
+    for side in ("direct", "api"):
+        ttfts = result[side]["ttfts"]
+        result[side]["p50"] = statistics.median(ttfts) if ttfts else float("nan")
+        result[side]["p99"] = percentile(ttfts, 99) if ttfts else float("nan")
+    result["added_p50"] = result["api"]["p50"] - result["direct"]["p50"]
+    result["added_p99"] = result["api"]["p99"] - result["direct"]["p99"]
+    result["cpu_per_send"] = result["api"]["api"] / n
+    return result
+
+
 def history(api_url: str, reader: tuple[str, int], repeats: int) -> dict:
     from django.db import connection
     from django.test import Client
@@ -306,19 +509,37 @@ def history(api_url: str, reader: tuple[str, int], repeats: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--levels", default=None, help="comma-separated concurrency levels (default 100,300,1000)")
+    parser.add_argument("--bursts", action="store_true", help="also section 3, the simultaneous bursts")
+    parser.add_argument("--levels", default=None, help="burst sizes (default 100,300,1000); implies --bursts")
     parser.add_argument("--requests", type=int, default=None, help="sequential sends per latency figure")
+    parser.add_argument("--cpu-sends", type=int, default=None, help="sends per CPU-accounting phase (default 300)")
+    parser.add_argument("--concurrency", type=int, default=8, help="sends in flight in the CPU-accounting phases")
+    parser.add_argument(
+        "--cpu-chunk-delay", type=float, default=0.0, help="seconds between the 200 chunks of the CPU phase (default 0)"
+    )
+    parser.add_argument("--rate", type=float, default=None, help="open loop: new streams a second (default 100)")
+    parser.add_argument("--duration", type=float, default=None, help="open loop: seconds of arrivals (default 30)")
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     args = parser.parse_args()
+    bursts_on = args.bursts or args.levels is not None
     levels = [int(n) for n in (args.levels or ("20,50" if args.quick else "100,300,1000")).split(",")]
     requests = args.requests or (30 if args.quick else 300)
+    cpu_sends = args.cpu_sends or (40 if args.quick else 300)
+    rate = args.rate or (50.0 if args.quick else 100.0)
+    duration = args.duration or (5.0 if args.quick else 30.0)
     history_chats, turns = (500, 200) if args.quick else (10_000, 200)
+    # Every send from a chat of its own: the first block serves sections 1-3, then one per phase.
+    first_block = max([requests + 20, *(levels if bursts_on else [])])
+    open_sends = round(rate * duration)
 
     with tempfile.TemporaryDirectory() as scratch:
         database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
         configure_django(database_url)
         print(f"database: {database_url.split('@')[-1]}; API workers: {args.workers}; cores: {os.cpu_count()}")
-        data = seed(max(levels), chats_for_history=history_chats, turns=turns)
+        data = seed(first_block + 3 * cpu_sends + open_sends, chats_for_history=history_chats, turns=turns)
+        senders = data["senders"]
+        cpu_senders = senders[first_block : first_block + 3 * cpu_sends]
+        open_senders = senders[first_block + 3 * cpu_sends :]
         mock = start_mock_llm()
         api = start_api(
             database_url=database_url,
@@ -326,10 +547,14 @@ def main() -> None:
             workers=args.workers,
             JWT_ACCESS_MINUTES="600",
         )
+        books = Books(api, mock)
         try:
-            plain = sequential(mock.url, api.url, data["senders"], requests, stream=False)
-            streamed = sequential(mock.url, api.url, data["senders"], requests, stream=True)
-            bursts = [concurrency(mock.url, api, data["senders"], level) for level in levels]
+            _, idle = books.measure(lambda: time.sleep(1.0))
+            plain = sequential(mock.url, api.url, senders[:first_block], requests, stream=False)
+            streamed = sequential(mock.url, api.url, senders[:first_block], requests, stream=True)
+            cpu = cpu_accounting(books, api.url, cpu_senders, cpu_sends, args.concurrency, args.cpu_chunk_delay)
+            loop = open_loop(books, mock.url, api.url, open_senders, rate, duration)
+            bursts = [concurrency(mock.url, api, senders, level) for level in levels] if bursts_on else []
             reads = history(api.url, data["reader"], 20 if args.quick else 50)
         finally:
             api.stop()
@@ -343,15 +568,16 @@ def main() -> None:
             f"| {name} | {ms(figures['direct_p50'])} | {ms(figures['api_p50'])} | **{ms(figures['added_p50'])}** | "
             f"{ms(figures['direct_p99'])} | {ms(figures['api_p99'])} | **{ms(figures['added_p99'])}** | {target} |"
         )
-    print("\n## 3. Simultaneous streaming sends (one user each, mock reply ~1.9 s)\n")
-    print("| N | completed | added TTFT p50 | added TTFT p99 | server CPU | server peak RSS | target |")
-    print("|---|---|---|---|---|---|---|")
-    for b in bursts:
-        print(
-            f"| {b['n']} | {b['completed']}/{b['n']} (direct {b['direct_completed']}) | {ms(b['added_p50'])} | "
-            f"**{ms(b['added_p99'])}** | {b['cpu']:.1f} s CPU in {b['wall']:.1f} s | {b['peak_rss_mb']:.0f} MB | "
-            f"all complete, p99 <= 250 ms |"
-        )
+    if bursts:
+        print("\n## 3. Simultaneous streaming sends (one user each, mock reply ~1.9 s)\n")
+        print("| N | completed | added TTFT p50 | added TTFT p99 | server CPU | server peak RSS | target |")
+        print("|---|---|---|---|---|---|---|")
+        for b in bursts:
+            print(
+                f"| {b['n']} | {b['completed']}/{b['n']} (direct {b['direct_completed']}) | {ms(b['added_p50'])} | "
+                f"**{ms(b['added_p99'])}** | {b['cpu']:.1f} s CPU in {b['wall']:.1f} s | {b['peak_rss_mb']:.0f} MB | "
+                f"all complete, p99 <= 250 ms |"
+            )
     print(f"\n## 4. History ({history_chats:,} chats in the database)\n")
     print("| request | SQL queries | median in-process | median over HTTP | target |")
     print("|---|---|---|---|---|")
@@ -360,6 +586,111 @@ def main() -> None:
             f"| {name} | {figures['queries']} | {ms(figures['in_process'])} | {ms(figures['over_http'])} | "
             "<= 5 queries, <= 20 ms |"
         )
+    report_cpu(cpu, idle, cpu_sends, args.concurrency, args.cpu_chunk_delay)
+    report_open_loop(loop, cpu)
+    report_targets(cpu, streamed, loop, args.workers)
+
+
+def report_cpu(cpu: dict, idle: dict, sends: int, in_flight: int, delay: float) -> None:
+    pace = f"{delay * 1000:g} ms between chunks" if delay else "no chunk delay"
+    print(f"\n## 5. CPU from the processes' own books ({sends} sends a phase, {in_flight} in flight, {pace})\n")
+    print(
+        f"Idle for {idle['wall']:.1f} s: API workers {idle['api'] * 1000:.0f} ms CPU, mock "
+        f"{idle['mock'] * 1000:.0f} ms (clock tick: {1000 / TICKS:.0f} ms); the machine's cores "
+        f"{idle['machine_busy']:.0%} busy meanwhile.\n"
+    )
+    print(
+        "| phase | completed | chunks received | API workers CPU | mock CPU | load generator CPU | wall | "
+        "all cores busy | other CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, p in cpu["phases"].items():
+        failed = f" (failed: {', '.join(map(str, p['statuses']))})" if p["statuses"] else ""
+        print(
+            f"| {name} | {p['completed']}/{p['sends']}{failed} | {p['chunks']} | {p['api']:.2f} s | "
+            f"{p['mock']:.2f} s | {p['client_cpu']:.2f} s | {p['wall']:.1f} s | {p['machine_busy']:.0%} | "
+            f"{p['machine_cpu'] - p['api'] - p['mock'] - p['client_cpu']:.2f} s |"
+        )
+    print(
+        "\n(other CPU: the machine's busy time less these three, i.e. the kernel's network work not charged to "
+        "a process, and anything else running meanwhile)"
+    )
+    print("\nSolving cpu = sends * a + chunks * b over the two streamed phases:\n")
+    print("| figure | API workers | mock | API / mock | target |")
+    print("|---|---|---|---|---|")
+    rows = (
+        ("CPU per streamed send apart from its chunks (a)", "per_send", "mock_per_send", "<= 4 ms"),
+        ("CPU per relayed chunk (b)", "per_chunk", "mock_per_chunk", "<= 0.06 ms"),
+        ("CPU per non-streamed send (1-word reply)", "plain_per_send", "plain_mock_per_send", ""),
+    )
+    for name, ours, theirs, target in rows:
+        ratio = cpu[ours] / cpu[theirs] if cpu[theirs] > 0 else float("nan")
+        print(f"| {name} | **{cpu[ours] * 1000:.3f} ms** | {cpu[theirs] * 1000:.3f} ms | {ratio:.1f}x | {target} |")
+
+
+def report_open_loop(loop: dict, cpu: dict) -> None:
+    print(
+        f"\n## 6. Open loop: {loop['rate']:g} new streams/s for {loop['duration']:g} s, one user each, "
+        "50 chunks 40 ms apart\n"
+    )
+    print(
+        "| run | completed | TTFT p50 | TTFT p99 | arrival lag p99 | API workers CPU | mock CPU | "
+        "load generator CPU | wall | all cores busy | other CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, side in (("direct to mock", loop["direct"]), ("through the API", loop["api"])):
+        failed = side["statuses"] + side["errors"]
+        failed = f" (failed: {', '.join(map(str, failed))})" if failed else ""
+        print(
+            f"| {name} | {side['completed']}/{side['total']}{failed} | {ms(side['p50'])} | {ms(side['p99'])} | "
+            f"{ms(side['lag_p99'])} | {side['api']:.2f} s | {side['mock']:.2f} s | {side['cpu']:.2f} s | "
+            f"{side['wall']:.1f} s | {side['machine_busy']:.0%} | "
+            f"{side['machine_cpu'] - side['api'] - side['mock'] - side['cpu']:.2f} s |"
+        )
+    print(
+        f"\nAdded TTFT (API minus direct): p50 **{ms(loop['added_p50'])}**, p99 **{ms(loop['added_p99'])}**; "
+        f"API workers CPU per send: **{loop['cpu_per_send'] * 1000:.2f} ms** "
+        f"({loop['api']['api'] / loop['api']['wall'] * 100:.0f}% of one core over the run); "
+        f"section 5's a + 50 b predicts {(cpu['per_send'] + 50 * cpu['per_chunk']) * 1000:.2f} ms. "
+        "Mock CPU per chunk here (direct run, less section 5's per-send a): "
+        f"{(loop['direct']['mock'] / loop['n'] - cpu['mock_per_send']) / 50 * 1000:.3f} ms. "
+        f"API CPU by worker: {', '.join(f'{w:.1f} s' for w in loop['api']['api_workers'])} "
+        f"(the master: {loop['api']['api'] - sum(loop['api']['api_workers']):.2f} s)."
+    )
+
+
+def report_targets(cpu: dict, streamed: dict, loop: dict, workers: int) -> None:
+    def status(met: bool) -> str:
+        return "met" if met else "**missed**"
+
+    at_target = (loop["rate"], loop["duration"], workers) == (100, 30, 2)
+    all_done = loop["api"]["completed"] == loop["n"]
+    open_met = status(all_done and loop["added_p99"] <= 0.050)
+    if not at_target:
+        open_met += f" (at {loop['rate']:g}/s for {loop['duration']:g} s on {workers} workers: not the target load)"
+    rows = (
+        ("CPU per relayed chunk <= 0.06 ms", f"{cpu['per_chunk'] * 1000:.3f} ms", status(cpu["per_chunk"] <= 60e-6)),
+        (
+            "CPU per streamed send apart from its chunks <= 4 ms",
+            f"{cpu['per_send'] * 1000:.2f} ms",
+            status(cpu["per_send"] <= 0.004),
+        ),
+        (
+            "added time to first token p50 <= 3 ms, sequentially",
+            ms(streamed["added_p50"]),
+            status(streamed["added_p50"] <= 0.003),
+        ),
+        (
+            "open loop, 100 new streams/s for 30 s on 2 workers: every stream finishes, added TTFT p99 <= 50 ms",
+            f"{loop['api']['completed']}/{loop['n']} finished, added p99 {ms(loop['added_p99'])}",
+            open_met,
+        ),
+    )
+    print("\n## Targets\n")
+    print("| target | measured | status |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
