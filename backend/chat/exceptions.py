@@ -1,4 +1,5 @@
-"""Application errors of the chat; `config.exceptions` maps each to its HTTP answer, once."""
+"""Application errors of the chat. They speak the domain, not HTTP: `config.exceptions` maps each
+to its HTTP answer, once, for the JSON answers, the event streams and the OpenAI-compatible API."""
 
 from __future__ import annotations
 
@@ -8,26 +9,55 @@ if TYPE_CHECKING:
     from chat.quota import QuotaStatus
 
 
-class QuotaExceeded(Exception):
-    """No completion left today (429)."""
+class ChatError(Exception):
+    """Base of the chat's application errors."""
+
+    default_detail = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None):
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class ChatNotFound(ChatError):
+    """No chat of this user has this id (other users' chats do not exist for them)."""
+
+    default_detail = "Not found."
+
+
+class ChatDeletedMidAnswer(ChatNotFound):
+    """The chat was deleted while the model was answering; the reply could not be stored."""
+
+    default_detail = "This chat was deleted while the model was answering; the reply was not stored."
+
+
+class ChatLimitReached(ChatError):
+    """The user has as many chats as one user may keep."""
+
+
+class PromptNotRegenerable(ChatError):
+    """Only the last message of a chat can be answered again."""
+
+
+class QuotaExceeded(ChatError):
+    """No completion left today."""
 
     def __init__(self, status: QuotaStatus):
-        super().__init__("Daily limit reached.")
+        super().__init__(
+            f"You have used all {status.limit} completions for today. "
+            f"The limit resets at {status.resets_at.isoformat()}."
+        )
         self.status = status
 
 
-class UpstreamError(Exception):
-    """The model's server failed or refused the request (502)."""
+class UpstreamError(ChatError):
+    """The model's server failed or refused the request."""
 
     default_detail = "The language model service failed to answer. Please try again."
 
-    def __init__(self, detail: str | None = None):
-        super().__init__(detail or self.default_detail)
-        self.detail = detail or self.default_detail
-
 
 class UpstreamBusy(UpstreamError):
-    """The model's server is rate limiting us (503)."""
+    """The model's server is rate limiting us."""
 
     default_detail = "The language model service is busy. Please try again shortly."
 
@@ -37,6 +67,6 @@ class UpstreamBusy(UpstreamError):
 
 
 class UpstreamTimeout(UpstreamError):
-    """No answer within OPENAI_TIMEOUT (504)."""
+    """No answer within OPENAI_TIMEOUT."""
 
     default_detail = "The language model service did not answer in time. Please try again."

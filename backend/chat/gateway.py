@@ -1,31 +1,62 @@
 """The one module that calls the language model, through the official `openai` SDK.
 
-It speaks in small typed results (`Completion`, `StreamDelta`) and our own exceptions
+It speaks in small typed results (`Completion`, `StreamPieces`) and our own exceptions
 (`UpstreamError`, `UpstreamBusy`, `UpstreamTimeout`), so nothing else imports the SDK.
-It is async: a request waiting on the model holds no thread and no worker.
+
+The SDK sends the request (its auth, base URL, headers and status-code exceptions), but we take
+its raw HTTP response and parse the JSON ourselves: the SDK's parameter transform and one pydantic
+object per streamed chunk were most of a send's CPU (docs/performance.md). A stream is read one
+network read at a time and every content piece that read carried is handed on together, so pieces
+that arrived together leave together, and none waits for another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx2  # the SDK's transport; its errors surface while a stream is being read
 import openai
 from django.conf import settings
+from openai._constants import RAW_RESPONSE_HEADER
 
 from chat.exceptions import UpstreamBusy, UpstreamError, UpstreamTimeout
+
+# Text the database cannot store (PostgreSQL rejects NUL; no UTF-8 encoder takes a lone surrogate).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable_text(text: str) -> str:
+    """`text` with NUL and lone surrogates replaced by U+FFFD, so what is shown is what is stored."""
+    return _UNSTORABLE.sub(REPLACEMENT, text) if _UNSTORABLE.search(text) else text
 
 
 @dataclass(frozen=True)
 class CompletionRequest:
     model: str
-    messages: list[dict[str, str]]
-    temperature: float
-    max_tokens: int
+    messages: list[dict[str, Any]]
+    temperature: float | None = None
+    max_tokens: int | None = None
+    # Further OpenAI parameters passed through as given (top_p, stop, seed...): the compatible endpoint.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def body(self, *, stream: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {**self.extra, "model": self.model, "messages": self.messages}
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
 
 
 @dataclass(frozen=True)
@@ -45,10 +76,13 @@ class Completion:
     completion_tokens: int = 0
     total_tokens: int = 0
 
+    @property
+    def text(self) -> str:
+        return self.choices[0].content if self.choices else ""
 
-@dataclass(frozen=True)
-class StreamDelta:
-    content: str
+
+class StreamPieces(list):
+    """The content pieces of choice 0 that one network read of the upstream stream carried."""
 
 
 @dataclass
@@ -62,7 +96,7 @@ class _StreamState:
     usage: tuple[int, int, int] | None = None
 
     def completion(self, *, default_model: str) -> Completion:
-        indexes = sorted(self.contents) or [0]
+        indexes = sorted(self.contents.keys() | self.finish_reasons.keys()) or [0]
         choices = [
             CompletionChoice(
                 index=index,
@@ -81,6 +115,34 @@ class _StreamState:
             completion_tokens=completion_tokens,
             total_tokens=total_tokens,
         )
+
+    def take(self, chunk: dict, pieces: StreamPieces) -> None:
+        """Fold one `chat.completion.chunk` into the state; choice 0's new text goes to `pieces`."""
+        if not self.upstream_id:
+            self.upstream_id = str(chunk.get("id") or "")[:200]
+            self.model = str(chunk.get("model") or "")[:100]
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self.usage = _usage(usage)
+        for choice in chunk.get("choices") or ():
+            index = choice.get("index", 0)
+            delta = choice.get("delta") or {}
+            piece = delta.get("content")
+            if piece and isinstance(piece, str):
+                piece = storable_text(piece)
+                self.contents.setdefault(index, []).append(piece)
+                if index == 0:
+                    pieces.append(piece)
+            if choice.get("finish_reason"):
+                self.finish_reasons[index] = str(choice["finish_reason"])[:30]
+
+
+def _usage(usage: dict) -> tuple[int, int, int]:
+    def count(name: str) -> int:
+        value = usage.get(name)
+        return value if isinstance(value, int) and value >= 0 else 0
+
+    return count("prompt_tokens"), count("completion_tokens"), count("total_tokens")
 
 
 def _retry_after(response) -> int:
@@ -107,81 +169,100 @@ async def _upstream_errors():
         raise UpstreamError("Could not reach the language model service.") from error
     except httpx2.HTTPError as error:  # raised while reading a response already under way
         raise UpstreamError("The language model service broke off its answer.") from error
+    except (ValueError, TypeError, AttributeError, KeyError) as error:  # a body that is not what OpenAI sends
+        raise UpstreamError("The language model service sent an answer we could not read.") from error
     except openai.OpenAIError as error:
         raise UpstreamError() from error
+
+
+def _completion_from_json(data: dict, *, default_model: str) -> Completion:
+    choices = []
+    for choice in data.get("choices") or ():
+        message = choice.get("message") or {}
+        choices.append(
+            CompletionChoice(
+                index=int(choice.get("index", 0)),
+                role=str(message.get("role") or "assistant")[:20],
+                content=storable_text(message.get("content") or ""),
+                finish_reason=str(choice.get("finish_reason") or "")[:30],
+            )
+        )
+    if not choices:
+        raise UpstreamError("The language model service answered without a reply.")
+    prompt_tokens, completion_tokens, total_tokens = _usage(data.get("usage") or {})
+    return Completion(
+        upstream_id=str(data.get("id") or "")[:200],
+        model=str(data.get("model") or default_model)[:100],
+        choices=choices,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        total_tokens=total_tokens,
+    )
 
 
 class OpenAIGateway:
     def __init__(self, *, api_key: str, base_url: str | None, timeout: float):
         self.timeout = timeout
-        # No SDK retries: a retry would silently stretch the caller's timeout.
+        # No SDK retries: a retry would silently stretch the caller's timeout. The timeout bounds
+        # the connection, the wait for the answer's head and every read of a stream.
         self.client = openai.AsyncOpenAI(
             api_key=api_key or "not-set", base_url=base_url, timeout=timeout, max_retries=0
         )
 
-    async def complete(self, request: CompletionRequest) -> Completion:
-        async with _upstream_errors(), asyncio.timeout(self.timeout):
-            response = await self.client.chat.completions.create(
-                model=request.model,
-                messages=request.messages,
-                temperature=request.temperature,
-                max_tokens=request.max_tokens,
-            )
-        usage = response.usage
-        return Completion(
-            upstream_id=response.id or "",
-            model=response.model or request.model,
-            choices=[
-                CompletionChoice(
-                    index=choice.index,
-                    role=choice.message.role or "assistant",
-                    content=choice.message.content or "",
-                    finish_reason=choice.finish_reason or "",
-                )
-                for choice in response.choices
-            ],
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            total_tokens=usage.total_tokens if usage else 0,
+    async def _post(self, request: CompletionRequest, *, stream: bool) -> httpx2.Response:
+        return await self.client.post(
+            "/chat/completions",
+            body=request.body(stream=stream),
+            cast_to=httpx2.Response,
+            # "stream": the SDK hands back the response without reading its body.
+            options={"headers": {RAW_RESPONSE_HEADER: "stream"}},
+            stream=stream,
         )
 
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamDelta | Completion]:
-        """Yield a `StreamDelta` per content chunk, then one final `Completion`.
+    async def complete(self, request: CompletionRequest) -> Completion:
+        async with _upstream_errors(), asyncio.timeout(self.timeout):
+            response = await self._post(request, stream=False)
+            try:
+                data = json.loads(await response.aread())
+            finally:
+                await response.aclose()
+            return _completion_from_json(data, default_model=request.model)
 
-        Each wait for the next chunk is bounded by the timeout. If the consumer stops early
-        (`aclose()`), the upstream response is closed, which cancels the generation.
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamPieces | Completion]:
+        """Yield `StreamPieces` (one per network read that carried content), then one `Completion`.
+
+        If the consumer stops early (`aclose()`), the upstream response is closed, which cancels
+        the generation.
         """
         state = _StreamState()
         async with _upstream_errors():
             async with asyncio.timeout(self.timeout):
-                stream = await self.client.chat.completions.create(
-                    model=request.model,
-                    messages=request.messages,
-                    temperature=request.temperature,
-                    max_tokens=request.max_tokens,
-                    stream=True,
-                    stream_options={"include_usage": True},
-                )
-            async with stream:  # leaving it closes the response, which cancels the generation
-                chunks = aiter(stream)
-                while True:
-                    async with asyncio.timeout(self.timeout):
-                        chunk = await anext(chunks, None)
-                    if chunk is None:
-                        break
-                    state.upstream_id = state.upstream_id or chunk.id or ""
-                    state.model = state.model or chunk.model or ""
-                    if chunk.usage:
-                        usage = chunk.usage
-                        state.usage = (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-                    for choice in chunk.choices:
-                        piece = choice.delta.content if choice.delta else None
-                        if piece:
-                            state.contents.setdefault(choice.index, []).append(piece)
-                            if choice.index == 0:
-                                yield StreamDelta(content=piece)
-                        if choice.finish_reason:
-                            state.finish_reasons[choice.index] = choice.finish_reason
+                response = await self._post(request, stream=True)
+            try:
+                buffer = b""
+                async for data in response.aiter_bytes():
+                    buffer += data
+                    if b"\n\n" not in buffer and b"\r\n\r\n" not in buffer:
+                        continue
+                    if b"\r" in buffer:
+                        buffer = buffer.replace(b"\r\n", b"\n")
+                    *events, buffer = buffer.split(b"\n\n")
+                    pieces = StreamPieces()
+                    for event in events:
+                        for line in event.split(b"\n"):
+                            if not line.startswith(b"data:"):
+                                continue  # comments, event names, ids: OpenAI sends only data
+                            payload = line[5:].strip()
+                            if payload and payload != b"[DONE]":
+                                chunk = json.loads(payload)
+                                if isinstance(chunk, dict) and "error" in chunk:
+                                    raise UpstreamError("The language model service failed mid-answer.")
+                                state.take(chunk, pieces)
+                    if pieces:
+                        yield pieces
+                # Read to the end (past [DONE]) so the connection goes back to the pool for reuse.
+            finally:
+                await response.aclose()  # closing it cancels the generation if we stopped early
             if not state.finish_reasons:
                 raise UpstreamError("The language model service ended its answer early.")
         yield state.completion(default_model=request.model)

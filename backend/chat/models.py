@@ -4,12 +4,20 @@ The shape follows the original design (docs/erd.md): a ChatBot aggregates its Pr
 Config and its Replies; a Reply mirrors one chat completion (usage on the Reply, choices as rows).
 """
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+
+class ChatBotQuerySet(models.QuerySet):
+    def owned_by(self, user) -> ChatBotQuerySet:
+        """The only way chats reach a user: theirs, and nobody else's."""
+        return self.filter(user=user)
 
 
 class ChatBot(models.Model):
@@ -20,6 +28,8 @@ class ChatBot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Last activity: bumped by every message, so lists show the most recently active first.
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChatBotQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["user", "-updated_at", "-id"], name="chat_chatbot_user_recent")]
@@ -115,11 +125,16 @@ class Choice(models.Model):
 
 
 class DailyUsage(models.Model):
-    """Completions a user obtained on one day (server time zone). Never decremented."""
+    """Completions (and their tokens) a user obtained on one day (server time zone).
+
+    Never decremented, and kept when chats are deleted: it is the quota's book, not history.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_usages")
     day = models.DateField()
     used = models.PositiveIntegerField(default=0)
+    prompt_tokens = models.PositiveBigIntegerField(default=0)
+    completion_tokens = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "daily usage"

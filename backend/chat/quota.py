@@ -7,8 +7,8 @@ Exactness comes from the database, which every worker process and server shares:
   serialises writers), counts completions already obtained plus reservations still in flight, and
   inserts a `QuotaReservation` only if that sum is below the limit. No lock is held afterwards,
   in particular not while the model is answering.
-* `quota_commit` turns the reservation into a used unit inside the transaction that stores the
-  reply; `quota_release` deletes it on any failure, so failed sends cost nothing.
+* `quota_commit` turns the reservation into a used unit (with its tokens) inside the transaction
+  that stores the reply; `quota_release` deletes it on any failure, so failed sends cost nothing.
 * A reservation carries `expires_at` (the upstream timeout plus a margin, renewed by a flowing
   stream): if its process dies, it stops counting by then.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from chat.exceptions import QuotaExceeded
@@ -53,37 +53,34 @@ def reservation_lifetime() -> dt.timedelta:
 
 @dataclass(frozen=True)
 class QuotaStatus:
+    """Where a user stands today: a plain value (read by `quota_status_for`, formatted by the API)."""
+
     limit: int
     used: int
     remaining: int
     resets_at: dt.datetime
 
     @classmethod
-    def for_user(cls, user) -> QuotaStatus:
-        at = now()
-        day, resets_at = quota_day(at)
-        usage = DailyUsage.objects.filter(user=user, day=day).first()
-        used = usage.used if usage else 0
-        in_flight = usage.reservations.filter(expires_at__gt=at).count() if usage else 0
-        return cls.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
-
-    @classmethod
     def build(cls, *, limit: int, used: int, in_flight: int, resets_at: dt.datetime) -> QuotaStatus:
         return cls(limit=limit, used=used, remaining=max(0, limit - used - in_flight), resets_at=resets_at)
 
-    @property
-    def reset_timestamp(self) -> int:
-        return int(self.resets_at.timestamp())
+    def with_released(self) -> QuotaStatus:
+        """This status once one reservation counted in it is given back."""
+        return QuotaStatus(self.limit, self.used, min(self.limit - self.used, self.remaining + 1), self.resets_at)
 
-    def retry_after(self) -> int:
-        return max(1, int((self.resets_at - now()).total_seconds()) + 1)
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_timestamp),
-        }
+def quota_status_for(user) -> QuotaStatus:
+    at = now()
+    day, resets_at = quota_day(at)
+    usage = DailyUsage.objects.filter(user=user, day=day).annotate(
+        in_flight=Count("reservations", filter=Q(reservations__expires_at__gt=at))
+    )
+    row = usage.values_list("used", "in_flight").first() or (0, 0)
+    return QuotaStatus.build(limit=limit_for(user), used=row[0], in_flight=row[1], resets_at=resets_at)
+
+
+def seconds_until_reset(status: QuotaStatus) -> int:
+    return max(1, int((status.resets_at - now()).total_seconds()) + 1)
 
 
 @dataclass(frozen=True)
@@ -99,12 +96,19 @@ def quota_reserve(*, user) -> Reservation:
     day, resets_at = quota_day(at)
     limit = limit_for(user)
     with transaction.atomic():
-        usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day)
-        usage.reservations.filter(expires_at__lte=at).delete()
-        in_flight = usage.reservations.count()
+        usage = DailyUsage.objects.select_for_update().filter(user=user, day=day).first()
+        if usage is None:  # the first send of the day
+            usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day)
+        counts = usage.reservations.aggregate(
+            in_flight=Count("pk", filter=Q(expires_at__gt=at)), expired=Count("pk", filter=Q(expires_at__lte=at))
+        )
+        if counts["expired"]:  # left by a process that died mid-call
+            usage.reservations.filter(expires_at__lte=at).delete()
+        in_flight = counts["in_flight"]
         if usage.used + in_flight >= limit:
-            status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
-            raise QuotaExceeded(status)
+            raise QuotaExceeded(
+                QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
+            )
         reservation = QuotaReservation.objects.create(
             usage=usage, created_at=at, expires_at=at + reservation_lifetime()
         )
@@ -112,10 +116,14 @@ def quota_reserve(*, user) -> Reservation:
     return Reservation(id=reservation.pk, usage_id=usage.pk, status=status)
 
 
-def quota_commit(*, reservation: Reservation) -> None:
+def quota_commit(*, reservation: Reservation, prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
     """Count the reserved completion as used. Call inside the transaction that stores the reply."""
     QuotaReservation.objects.filter(pk=reservation.id).delete()
-    DailyUsage.objects.filter(pk=reservation.usage_id).update(used=F("used") + 1)
+    DailyUsage.objects.filter(pk=reservation.usage_id).update(
+        used=F("used") + 1,
+        prompt_tokens=F("prompt_tokens") + prompt_tokens,
+        completion_tokens=F("completion_tokens") + completion_tokens,
+    )
 
 
 def quota_release(*, reservation: Reservation) -> None:

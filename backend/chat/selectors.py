@@ -1,13 +1,12 @@
-"""Reads of chats. Every queryset starts from the user: other people's chats do not exist here."""
+"""Reads of chats. Every queryset starts from `ChatBot.objects.owned_by(user)`: nobody sees another's chats."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from chat.models import ChatBot, Choice, Prompt, PromptKind
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
-    chats = ChatBot.objects.filter(user=user)
+    chats = ChatBot.objects.owned_by(user)
     search = search.strip()
     if search:
         matching_message = Prompt.objects.filter(
@@ -26,11 +25,7 @@ def prompts_with_replies() -> QuerySet[Prompt]:
 
 def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
     return (
-        ChatBot.objects.filter(user=user)
+        ChatBot.objects.owned_by(user)
         .select_related("config")
         .prefetch_related(Prefetch("prompts", queryset=prompts_with_replies()))
     )
-
-
-def chat_get_for(user, *, chat_id: int) -> ChatBot:
-    return get_object_or_404(ChatBot.objects.filter(user=user).select_related("config"), pk=chat_id)

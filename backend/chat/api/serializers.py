@@ -5,10 +5,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, Reply
-from config.serializer_fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictModelSerializer
+from config.serializer_fields import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictFloatField,
+    StrictIntegerField,
+    StrictModelSerializer,
+)
 
 CONTEXT_MAX_CHARS = 2000
 SYSTEM_PROMPT_MAX_CHARS = 4000
+SEARCH_MAX_CHARS = 200
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -40,7 +47,7 @@ class PromptSerializer(serializers.ModelSerializer):
 class ChatConfigSerializer(StrictModelSerializer):
     """A chat's model settings. On input every field is optional; unset ones keep their value."""
 
-    model = serializers.ChoiceField(choices=settings.OPENAI_ALLOWED_MODELS, required=False)
+    model = StrictChoiceField(choices=settings.OPENAI_ALLOWED_MODELS, required=False)
     # Any number from 0 to 2; stored rounded to two decimals.
     temperature = StrictFloatField(min_value=0, max_value=2, required=False)
     max_tokens = StrictIntegerField(min_value=1, max_value=settings.CHAT_MAX_TOKENS_CAP, required=False)
@@ -103,6 +110,12 @@ class ChatWriteSerializer(serializers.Serializer):
 
 class MessageCreateSerializer(serializers.Serializer):
     content = StrictCharField(max_length=settings.CHAT_MESSAGE_MAX_CHARS)
+
+
+class ChatListQuerySerializer(serializers.Serializer):
+    """The list's query string. Search text is capped: a LIKE pattern has limits of its own."""
+
+    search = StrictCharField(max_length=SEARCH_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 # --- Errors (documentation of the error bodies) -----------------------------------------------------

@@ -1,16 +1,24 @@
-import inspect
+"""The chat API: thin views that validate, call one service or selector, and render."""
+
+from __future__ import annotations
+
 import json
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 
 from adrf.views import APIView as AsyncAPIView
-from django.http import Http404, HttpResponseBase, StreamingHttpResponse
+from django.conf import settings
+from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
+from chat.api.event_stream import event_stream_response, prompt_events
+from chat.api.rate_limit import rate_limit_headers
 from chat.api.serializers import (
     ChatDetailSerializer,
+    ChatListQuerySerializer,
     ChatSummarySerializer,
     ChatWriteSerializer,
     MessageCreateSerializer,
@@ -20,19 +28,12 @@ from chat.api.serializers import (
 from chat.database import run_db
 from chat.exceptions import QuotaExceeded
 from chat.gateway import get_gateway
-from chat.quota import QuotaStatus
+from chat.quota import quota_status_for
 from chat.selectors import chat_detail_queryset_for, chat_list_for
-from chat.services import (
-    StreamEvent,
-    chat_create,
-    chat_delete_all,
-    chat_prepare_send,
-    chat_send_message,
-    chat_stream_message,
-    chat_update,
-)
-from config.exceptions import upstream_error_status
+from chat.sending import SendPlan, send_complete, send_prepare, send_stream
+from chat.services import chat_create, chat_delete_all, chat_update
 from config.schema import ErrorDetailSerializer
+from config.throttling import FailOpenThrottleMixin
 
 RATE_LIMIT_HEADERS = [
     OpenApiParameter(
@@ -47,16 +48,32 @@ RATE_LIMIT_HEADERS = [
 ]
 
 
+class ChatCreateThrottle(FailOpenThrottleMixin, UserRateThrottle):
+    """New chats per user per minute (CHAT_CREATE_THROTTLE_RATE)."""
+
+    scope = "chat_create"
+
+    def get_rate(self) -> str:
+        return settings.CHAT_CREATE_THROTTLE_RATE
+
+
 class ChatListView(generics.ListCreateAPIView):
     """Your chats, most recently active first."""
 
     serializer_class = ChatSummarySerializer
 
+    def get_throttles(self):
+        return [ChatCreateThrottle()] if self.request.method == "POST" else []
+
     def get_queryset(self):
-        return chat_list_for(self.request.user, search=self.request.query_params.get("search", ""))
+        query = ChatListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return chat_list_for(self.request.user, search=query.validated_data["search"])
 
     @extend_schema(
-        parameters=[OpenApiParameter("search", str, description="Matches chat titles and message text.")],
+        parameters=[
+            OpenApiParameter("search", str, description="Matches chat titles and message text (up to 200 characters).")
+        ],
         responses={200: ChatSummarySerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
@@ -110,7 +127,7 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
 
 
 class EventStreamRenderer(BaseRenderer):
-    """Lets a send negotiate `text/event-stream`; the stream itself is written by the view."""
+    """Lets a send negotiate `text/event-stream`; the stream itself is written by `chat.api.event_stream`."""
 
     media_type = "text/event-stream"
     format = "sse"
@@ -120,57 +137,28 @@ class EventStreamRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-def server_sent_event(name: str, data) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+class AsyncSendView(AsyncAPIView):
+    """Base of the views that ask the model: async, so waiting on it holds no thread or connection.
 
-
-async def event_stream(events: AsyncIterator[StreamEvent]) -> AsyncIterator[str]:
-    async for event in events:
-        if event.event == "delta":
-            yield server_sent_event("delta", event.data)
-        elif event.event == "done":
-            yield server_sent_event("done", PromptSerializer(event.data).data)
-        elif isinstance(event.data, Http404):  # the chat was deleted meanwhile
-            yield server_sent_event("error", {"detail": str(event.data), "status": 404})
-        else:
-            error = event.data
-            yield server_sent_event("error", {"detail": error.detail, "status": upstream_error_status(error)})
-
-
-class PooledAsyncAPIView(AsyncAPIView):
-    """adrf's async APIView, with authentication and permission checks (a user lookup) run on
-    `chat.database`'s pool instead of a thread of the request's own."""
-
-    async def async_dispatch(self, request, *args, **kwargs):
-        self.args, self.kwargs = args, kwargs
-        request = self.initialize_request(request, *args, **kwargs)
-        self.request = request
-        self.headers = self.default_response_headers
-        try:
-            await run_db(self.initial, request, *args, **kwargs)
-            handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
-            if inspect.iscoroutinefunction(handler):
-                response = await handler(request, *args, **kwargs)
-            else:  # OPTIONS, and the 405 of other methods
-                response = handler(request, *args, **kwargs)
-        except Exception as exc:
-            response = self.handle_exception(exc)
-        self.response = self.finalize_response(request, response, *args, **kwargs)
-        return self.response
-
-
-class MessageCreateView(PooledAsyncAPIView):
-    """Send a message to the model; the answer is stored as the prompt's reply.
-
-    With `Accept: text/event-stream` the answer streams as server-sent events: `delta` events
-    (`{"content": ...}`) as the model writes, then one `done` event with the stored prompt, or one
-    `error` event (`{"detail", "status"}`) if the model fails mid-way. Refusals (400, 404, 429)
-    come as JSON before any stream starts.
-
-    Async: the request awaits the model without holding a thread or a database connection.
+    adrf runs `initial()` on a thread of the request's own; authentication and permissions need
+    the database, so they are deferred (DRF's documented lazy-authentication hook) to `authorize`,
+    which runs on `chat.database`'s pool in the same unit as the send's own first step.
+    Refusals (401, 400, 404, 429) are JSON; the answer is JSON or, with `Accept:
+    text/event-stream`, a stream. Every answer to an authenticated caller carries the quota headers.
     """
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def perform_authentication(self, request):
+        pass  # done in `authorize`, on the database pool
+
+    def check_permissions(self, request):
+        pass  # done in `authorize`, on the database pool
+
+    def authorize(self, request):
+        self.caller = request.user  # DRF's authenticators run here
+        super().check_permissions(request)
+        return self.caller
 
     def perform_content_negotiation(self, request, force=False):
         renderer, _ = super().perform_content_negotiation(request, force)
@@ -178,46 +166,62 @@ class MessageCreateView(PooledAsyncAPIView):
         # Anything that is not the stream itself (errors, refusals) is answered in JSON.
         return JSONRenderer(), JSONRenderer.media_type
 
-    @extend_schema(
-        request=MessageCreateSerializer,
-        parameters=RATE_LIMIT_HEADERS,
-        responses={
-            (201, "application/json"): PromptSerializer,
-            (200, "text/event-stream"): OpenApiResponse(
-                description="With `Accept: text/event-stream`: `delta`, then `done` (the prompt) or `error` events."
-            ),
-            429: OpenApiResponse(
-                QuotaExceededSerializer,
-                description="Daily limit reached; `Retry-After` gives the seconds until the reset.",
-            ),
-            502: OpenApiResponse(ErrorDetailSerializer, description="The model's server failed or refused."),
-            503: OpenApiResponse(ErrorDetailSerializer, description="The model's server is busy; see `Retry-After`."),
-            504: OpenApiResponse(ErrorDetailSerializer, description="The model did not answer in time."),
-        },
-    )
-    async def post(self, request, pk: int):
+    async def send(self, request, prepare: Callable[[], SendPlan]) -> HttpResponseBase:
+        """Run `prepare` (authorize, validate, reserve) on the pool, then ask the model and render."""
+        self.caller, plan, quota = None, None, None
         try:
-            response, quota = await self.send(request, pk)
-        except Exception as error:  # rendered by DRF's exception handler, then given the quota headers
-            response = self.handle_exception(error)
+            plan = await run_db(prepare)
+            quota = plan.reservation.status
+            if getattr(request, "wants_event_stream", False):
+                response = event_stream_response(prompt_events(send_stream(plan=plan, gateway=get_gateway())))
+            else:
+                result = await send_complete(plan=plan, gateway=get_gateway())
+                response = Response(PromptSerializer(result.prompt).data, status=status.HTTP_201_CREATED)
+        except Exception as error:
+            response = self.handle_exception(error)  # DRF's exception handler: config.exceptions
             if isinstance(error, QuotaExceeded):
                 quota = error.status
-            else:
-                quota = await run_db(QuotaStatus.for_user, request.user)
-        for header, value in quota.headers().items():
-            response[header] = value
+            elif plan is not None:
+                quota = plan.reservation.status.with_released()  # the failed send gave its unit back
+            elif self.caller:
+                quota = await run_db(quota_status_for, self.caller)  # refused before reserving
+        if quota is not None:
+            for header, value in rate_limit_headers(quota).items():
+                response[header] = value
         return response
 
-    async def send(self, request, pk: int) -> tuple[HttpResponseBase, QuotaStatus]:
+
+SEND_RESPONSES = {
+    (201, "application/json"): PromptSerializer,
+    (200, "text/event-stream"): OpenApiResponse(
+        description="With `Accept: text/event-stream`: `delta` events, then one `done` (the prompt) or one "
+        "`error` (`{detail, status}`) event."
+    ),
+    429: OpenApiResponse(
+        QuotaExceededSerializer,
+        description="Daily limit reached; `Retry-After` gives the seconds until the reset.",
+    ),
+    502: OpenApiResponse(ErrorDetailSerializer, description="The model's server failed or refused."),
+    503: OpenApiResponse(ErrorDetailSerializer, description="The model's server is busy; see `Retry-After`."),
+    504: OpenApiResponse(ErrorDetailSerializer, description="The model did not answer in time."),
+}
+
+
+class MessageCreateView(AsyncSendView):
+    """Send a message to the model; the answer is stored as the prompt's reply.
+
+    With `Accept: text/event-stream` the answer streams as server-sent events: `delta` events
+    (`{"content": ...}`) as the model writes, then one `done` event with the stored prompt, or one
+    `error` event (`{"detail", "status"}`) if the model fails mid-way. Refusals (400, 404, 429)
+    come as JSON before any stream starts.
+    """
+
+    def prepare(self, request, chat_id: int) -> SendPlan:
+        user = self.authorize(request)
         serializer = MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        content = serializer.validated_data["content"]
-        if getattr(request, "wants_event_stream", False):
-            plan = await chat_prepare_send(user=request.user, chat_id=pk, content=content)
-            events = chat_stream_message(plan=plan, gateway=get_gateway())
-            response = StreamingHttpResponse(event_stream(events), content_type="text/event-stream; charset=utf-8")
-            response["Cache-Control"] = "no-cache"
-            response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
-            return response, plan.reservation.status
-        result = await chat_send_message(user=request.user, chat_id=pk, content=content, gateway=get_gateway())
-        return Response(PromptSerializer(result.prompt).data, status=status.HTTP_201_CREATED), result.quota
+        return send_prepare(user=user, chat_id=chat_id, content=serializer.validated_data["content"])
+
+    @extend_schema(request=MessageCreateSerializer, parameters=RATE_LIMIT_HEADERS, responses=SEND_RESPONSES)
+    async def post(self, request, pk: int):
+        return await self.send(request, lambda: self.prepare(request, pk))

@@ -261,3 +261,27 @@ def test_config_values_must_have_their_json_types(auth_client, config):
 
     assert response.status_code == 400
     assert set(config) <= set(response.json()["config"])
+
+
+def test_creating_chats_faster_than_the_rate_is_a_429(auth_client, settings):
+    """Probe finding 8: one user created 1,500 chats in seconds."""
+    settings.CHAT_CREATE_THROTTLE_RATE = "3/minute"
+
+    statuses = [auth_client.post("/api/v1/chats/", {}, format="json").status_code for _ in range(5)]
+
+    assert statuses == [201, 201, 201, 429, 429]
+    assert auth_client.get("/api/v1/chats/").status_code == 200  # reading is not limited
+
+
+def test_a_user_at_the_chat_cap_gets_a_clear_400_until_they_delete_some(auth_client, user, settings):
+    settings.CHAT_MAX_PER_USER = 2
+    first = auth_client.post("/api/v1/chats/", {}, format="json").json()
+    auth_client.post("/api/v1/chats/", {}, format="json")
+
+    refused = auth_client.post("/api/v1/chats/", {}, format="json")
+    auth_client.delete(f"/api/v1/chats/{first['id']}/")
+    allowed = auth_client.post("/api/v1/chats/", {}, format="json")
+
+    assert refused.status_code == 400
+    assert "at most 2 chats" in refused.json()["detail"]
+    assert allowed.status_code == 201

@@ -15,8 +15,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from chat.exceptions import QuotaExceeded
 from chat.gateway import get_gateway
 from chat.models import DailyUsage, QuotaReservation, Reply
-from chat.quota import QuotaStatus, quota_reserve
-from chat.services import chat_send_message
+from chat.quota import quota_reserve, quota_status_for
+from chat.sending import chat_send_message
 from chat.tests.factories import ChatBotFactory, UserFactory
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -111,7 +111,7 @@ def test_a_reservation_left_by_a_dead_process_stops_counting_after_the_upstream_
             quota_reserve(user=user)
     with time_machine.travel(start + dt.timedelta(seconds=33), tick=False):
         quota_reserve(user=user)
-        status = QuotaStatus.for_user(user)
+        status = quota_status_for(user)
 
     assert (status.used, status.remaining) == (0, 4)
     assert QuotaReservation.objects.count() == 1

@@ -1,8 +1,8 @@
 """Sending a message: what goes upstream (asserted at the mock server) and what is stored."""
 
 import pytest
-from django.http import Http404
 
+from chat.exceptions import ChatDeletedMidAnswer
 from chat.models import ChatBot, Choice, DailyUsage, Prompt, Reply
 from chat.tests.factories import ChatBotFactory, PromptFactory, exchange
 
@@ -179,7 +179,7 @@ def test_a_chat_deleted_while_the_model_answers_stores_nothing_and_costs_nothing
 
     from chat.gateway import get_gateway
     from chat.models import QuotaReservation
-    from chat.services import chat_send_message
+    from chat.sending import chat_send_message
     from chat.tests.factories import UserFactory
 
     user = UserFactory()
@@ -189,9 +189,22 @@ def test_a_chat_deleted_while_the_model_answers_stores_nothing_and_costs_nothing
     async def send_slowly():
         await chat_send_message(user=user, chat_id=chat.pk, content="[[mock:latency=1]] hi", gateway=get_gateway())
 
-    with pytest.raises(Http404):
+    with pytest.raises(ChatDeletedMidAnswer):
         async_to_sync(send_slowly)()
 
     assert not Prompt.objects.exists()
     assert not QuotaReservation.objects.exists()
     assert not DailyUsage.objects.filter(used__gt=0).exists()
+
+
+def test_a_reply_with_text_no_database_stores_is_stored_with_replacement_characters(auth_client, user, mock_llm):
+    """Probe finding 4: a NUL (PostgreSQL) or a lone surrogate (both) in a reply was a 500."""
+    chat = ChatBotFactory(user=user)
+
+    response = send(auth_client, chat, "hello [[mock:unstorable]]")
+
+    assert response.status_code == 201
+    content = response.json()["reply"]["choices"][0]["content"]
+    assert content == "Mock reply: hello nul\ufffd surrogate\ufffd end"
+    assert Choice.objects.get().content == content
+    assert DailyUsage.objects.get(user=user).used == 1

@@ -1,13 +1,15 @@
 """Streamed sends (server-sent events), exercised against the real server process."""
 
 import json
+import threading
 import time
 
 import httpx
 import pytest
+from django.db import connection, transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from chat.models import Choice, DailyUsage, Prompt, QuotaReservation, Reply
+from chat.models import ChatBot, Choice, DailyUsage, Prompt, QuotaReservation, Reply
 from chat.tests.factories import ChatBotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -144,3 +146,107 @@ def test_a_client_that_goes_away_cancels_the_upstream_and_keeps_what_it_saw(api_
     assert upstream["disconnected"] is True
     assert upstream["finished"] is False
     assert DailyUsage.objects.get(user=chat.user).used == 1
+
+
+def read_until_end_of_deltas(lines) -> tuple[list[str], list[tuple[str, dict]]]:
+    """(delta texts, other events) of the rest of a stream's lines."""
+    deltas, others, name = [], [], None
+    for line in lines:
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            data = json.loads(line.removeprefix("data: "))
+            if name == "delta":
+                deltas.append(data["content"])
+            else:
+                others.append((name, data))
+    return deltas, others
+
+
+def test_deleting_the_chat_while_its_reply_streams_does_not_make_the_reply_free(api_server):
+    """Probe finding 1: seven deleted-mid-stream replies used to cost nothing (limit 5)."""
+    server = api_server(workers=2)
+    user = UserFactory()
+    outcomes = []
+    for _ in range(6):
+        chat = ChatBotFactory(user=user)
+        with stream(server, chat, "[[mock:words=6]] [[mock:chunk_delay=0.15]]") as response:
+            if response.status_code != 200:
+                outcomes.append(response.status_code)
+                continue
+            lines = response.iter_lines()
+            for line in lines:
+                if line.startswith("event: delta"):
+                    next(lines)  # the first piece is on screen
+                    ChatBot.objects.filter(pk=chat.pk).delete()
+                    break
+            deltas, others = read_until_end_of_deltas(lines)
+        outcomes.append((len(deltas) + 1, others))
+
+    assert outcomes[:5] == [(6, [("error", {"detail": ANY_TEXT, "status": 404})])] * 5
+    assert outcomes[5] == 429
+    assert DailyUsage.objects.get(user=user).used == 5
+    assert not QuotaReservation.objects.exists()
+
+
+class AnyText(str):
+    def __eq__(self, other):
+        return isinstance(other, str) and bool(other)
+
+    __hash__ = str.__hash__
+
+
+ANY_TEXT = AnyText("any text")
+
+
+def test_a_reply_with_text_no_database_stores_is_stored_with_replacement_characters(api_server, chat):
+    """Probe finding 4: U+0000 (PostgreSQL) and lone surrogates (both) ended the stream with no event."""
+    server = api_server(workers=1)
+
+    with stream(server, chat, "hello [[mock:unstorable]]") as response:
+        deltas, others = read_until_end_of_deltas(response.iter_lines())
+
+    assert [name for name, _ in others] == ["done"]
+    stored = others[0][1]["reply"]["choices"][0]["content"]
+    assert stored == "".join(deltas)
+    assert stored.endswith(" nul\ufffd surrogate\ufffd end")
+    assert Choice.objects.get().content == stored
+    assert DailyUsage.objects.get(user=chat.user).used == 1
+
+
+def test_a_client_leaving_while_the_finished_reply_is_stored_is_charged_once(api_server, chat):
+    """Probe finding 6: the reply was stored as `stop` and again as `cancelled`, and counted twice."""
+    server = api_server(workers=1)
+    release = threading.Event()
+    locked = threading.Event()
+
+    def hold_the_chat_row():  # the store's first write waits for this transaction
+        try:
+            with transaction.atomic():
+                ChatBot.objects.select_for_update().filter(pk=chat.pk).update(title=chat.title)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_chat_row)
+    holder.start()
+    locked.wait(5)
+    try:
+        with stream(server, chat, "[[mock:words=3]]") as response:
+            for line in response.iter_lines():
+                if line.startswith("data: ") and "word3" in line:
+                    break  # the whole reply is on screen; its store is waiting for the lock
+            time.sleep(0.5)
+        # leaving the block closed the connection mid-store
+    finally:
+        release.set()
+        holder.join()
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and QuotaReservation.objects.exists():
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert [c.finish_reason for c in Choice.objects.all()] == ["stop"]
+    assert DailyUsage.objects.get(user=chat.user).used == 1
+    assert not QuotaReservation.objects.exists()

@@ -1,0 +1,50 @@
+"""A send's answer as server-sent events: `delta`s as the model writes, then `done` or `error`.
+
+Every stream ends with exactly one `done` or one `error` event, whatever goes wrong. The pieces
+one upstream read delivered go out in one write; nothing is held back to wait for more.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from django.http import StreamingHttpResponse
+
+from chat.api.serializers import PromptSerializer
+from chat.gateway import StreamPieces
+from chat.sending import SendResult
+from config.exceptions import error_answer
+
+logger = logging.getLogger(__name__)
+_DELTA = b'event: delta\ndata: {"content":'
+_END = b"}\n\n"
+INTERNAL_ERROR = {"detail": "The reply could not be completed. Please try again.", "status": 500}
+
+
+def server_sent_event(name: str, data) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> AsyncIterator[bytes]:
+    try:
+        async for item in items:
+            if isinstance(item, StreamPieces):
+                yield b"".join(_DELTA + json.dumps(piece).encode() + _END for piece in item)
+            else:
+                yield server_sent_event("done", PromptSerializer(item.prompt).data)
+    except Exception as error:
+        answer = error_answer(error)
+        if answer is None:
+            logger.exception("stream failed unexpectedly")
+            yield server_sent_event("error", INTERNAL_ERROR)
+        else:
+            yield server_sent_event("error", {"detail": answer.detail, "status": answer.status})
+
+
+def event_stream_response(events: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
+    return response

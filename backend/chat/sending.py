@@ -1,0 +1,293 @@
+"""The send pipeline: one path from a user's message to a stored, counted reply.
+
+Every way of asking the model goes through here: the REST send (plain and streamed) and the
+OpenAI-compatible endpoint. A send has three steps, and no database work, lock or transaction
+spans the model call:
+
+1. `send_prepare` / `completion_prepare`: one short synchronous unit that checks ownership,
+   reserves quota (`chat.quota`) and builds the upstream request;
+2. `send_complete` or `send_stream` awaits the model (`chat.gateway`);
+3. `send_store`: one transaction that stores the exchange and counts it, or, if the chat was
+   deleted meanwhile, counts it only when the user has already seen the reply.
+
+It speaks in domain results and errors (`chat.exceptions`); mapping them to HTTP is the API's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from chat.database import run_db
+from chat.exceptions import ChatDeletedMidAnswer, ChatNotFound
+from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamPieces
+from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
+from chat.quota import QuotaStatus, Reservation, quota_commit, quota_release, quota_renew, quota_reserve
+
+CONTEXT_LABELS = {
+    PromptKind.CURRENT_STATE: "Their current situation",
+    PromptKind.GOAL: "Their goal",
+    PromptKind.MISC: "Anything else they asked you to keep in mind",
+}
+TITLE_LENGTH = 60
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """A prepared send: what goes upstream, where the reply is stored, and its reserved quota."""
+
+    user_id: int
+    chat_id: int | None  # None: a new chat is made when the reply is stored (OpenAI-compatible calls)
+    content: str  # the user's message, stored as the prompt
+    request: CompletionRequest
+    reservation: Reservation
+    new_chat_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    prompt: Prompt  # with `reply` and `reply.ordered_choices` loaded
+    quota: QuotaStatus  # after this send
+
+
+def first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0][:TITLE_LENGTH]
+
+
+# --- 1. Prepare ---------------------------------------------------------------------------------
+
+
+def _context_and_turns_sql() -> str:
+    """Context prompts first, then answered messages newest first, each with its first choice's text.
+
+    Plain SQL (portable across SQLite and PostgreSQL): the ORM spent more CPU compiling this
+    query than the database spent running it, on every send (docs/performance.md).
+    """
+    prompt, reply, choice = Prompt._meta.db_table, Reply._meta.db_table, Choice._meta.db_table
+    # Table names come from our models; every value is a query parameter.
+    return (
+        f"SELECT p.kind, p.content, c.content FROM {prompt} p "  # noqa: S608
+        f"LEFT JOIN {reply} r ON r.prompt_id = p.id "
+        f'LEFT JOIN {choice} c ON c.reply_id = r.id AND c."index" = 0 '
+        "WHERE p.chatbot_id = %s AND (p.kind <> %s OR r.id IS NOT NULL) "
+        "ORDER BY CASE WHEN p.kind = %s THEN 1 ELSE 0 END, p.created_at DESC, p.id DESC"
+    )
+
+
+def upstream_messages(*, chat: ChatBot, content: str) -> list[dict[str, str]]:
+    """System prompt, context, then as many earlier turns as the budget allows (newest kept), in one query."""
+    context: dict[str, str] = {}
+    turns: list[tuple[str, str]] = []
+    budget = settings.CHAT_HISTORY_BUDGET
+    with connection.cursor() as cursor:
+        cursor.execute(_context_and_turns_sql(), [chat.pk, PromptKind.MESSAGE.value, PromptKind.MESSAGE.value])
+        while rows := cursor.fetchmany(100):
+            for kind, question, answer in rows:
+                if kind != PromptKind.MESSAGE:
+                    context[kind] = question
+                    continue
+                budget -= len(question) + len(answer or "")
+                if budget < 0:
+                    break
+                turns.append((question, answer or ""))
+            if budget < 0:
+                break
+
+    messages: list[dict[str, str]] = []
+    if chat.config.system_prompt:
+        messages.append({"role": "system", "content": chat.config.system_prompt})
+    if context:
+        lines = [f"{CONTEXT_LABELS[kind]}: {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
+        messages.append({"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)})
+    for question, answer in reversed(turns):
+        messages.append({"role": "user", "content": question})
+        messages.append({"role": "assistant", "content": answer})
+    messages.append({"role": "user", "content": content})
+    return messages
+
+
+def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
+    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded, ChatNotFound)."""
+    chat = ChatBot.objects.owned_by(user).select_related("config").filter(pk=chat_id).first()
+    if chat is None:
+        raise ChatNotFound()
+    reservation = quota_reserve(user=user)
+    try:
+        config = chat.config
+        request = CompletionRequest(
+            model=config.model,
+            messages=upstream_messages(chat=chat, content=content),
+            temperature=float(config.temperature),
+            max_tokens=config.max_tokens,
+        )
+    except BaseException:
+        quota_release(reservation=reservation)
+        raise
+    return SendPlan(user_id=user.pk, chat_id=chat.pk, content=content, request=request, reservation=reservation)
+
+
+# --- 3. Store -----------------------------------------------------------------------------------
+
+
+def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Prompt:
+    """Store the exchange and count it, all or nothing; returns the prompt with its reply loaded.
+
+    If the chat was deleted meanwhile, nothing is stored and ChatDeletedMidAnswer is raised; the
+    completion still counts when `delivered` (the user has already read it as it streamed): deleting
+    a chat must not be a way around the quota.
+    """
+    tokens = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
+    with transaction.atomic():
+        chat_id = plan.chat_id
+        if chat_id is None:
+            chat = ChatBot.objects.create(user_id=plan.user_id, title=first_line(plan.content))
+            Config.objects.create(chatbot=chat, **plan.new_chat_config)
+            chat_id = chat.pk
+        else:
+            touched = ChatBot.objects.filter(pk=chat_id).update(
+                updated_at=timezone.now(),
+                # the first message names an untitled chat
+                title=Case(When(title="", then=Value(first_line(plan.content))), default=F("title")),
+            )
+            if not touched:
+                if delivered:
+                    quota_commit(reservation=plan.reservation, **tokens)
+                else:
+                    quota_release(reservation=plan.reservation)
+                chat_id = None
+        if chat_id is not None:
+            prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+            reply = Reply.objects.create(
+                chatbot_id=chat_id,
+                prompt=prompt,
+                upstream_id=completion.upstream_id[:200],
+                model=completion.model[:100],
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                total_tokens=completion.total_tokens,
+            )
+            choices = Choice.objects.bulk_create(
+                Choice(
+                    reply=reply,
+                    index=choice.index,
+                    role=choice.role[:20],
+                    content=choice.content,
+                    finish_reason=choice.finish_reason[:30],
+                )
+                for choice in completion.choices
+            )
+            quota_commit(reservation=plan.reservation, **tokens)
+    if chat_id is None:
+        raise ChatDeletedMidAnswer()
+    # What chat.selectors.prompts_with_replies() would load, without reading it back.
+    reply.ordered_choices = sorted(choices, key=lambda choice: choice.index)
+    prompt.reply = reply
+    return prompt
+
+
+async def _release_quietly(reservation: Reservation) -> None:
+    # Shielded: the request may be cancelled (client gone) while we give the quota back.
+    await asyncio.shield(run_db(quota_release, reservation=reservation))
+
+
+async def _store_once(plan: SendPlan, completion: Completion, *, delivered: bool) -> Prompt:
+    """Store on a task of its own: a client that goes away now neither interrupts nor repeats it."""
+    store = asyncio.ensure_future(run_db(send_store, plan=plan, completion=completion, delivered=delivered))
+    try:
+        return await asyncio.shield(store)
+    except asyncio.CancelledError:
+        await asyncio.wait([store])  # finish storing (once), then let the cancellation through
+        failure = None if store.cancelled() else store.exception()
+        if failure is not None and not isinstance(failure, ChatDeletedMidAnswer):
+            await _release_quietly(plan.reservation)
+        raise
+    except ChatDeletedMidAnswer:
+        raise
+    except BaseException:
+        await _release_quietly(plan.reservation)
+        raise
+
+
+# --- 2. Ask the model ---------------------------------------------------------------------------
+
+
+async def send_complete(*, plan: SendPlan, gateway: OpenAIGateway) -> SendResult:
+    """Ask the model and store the reply. Costs one completion; failures cost nothing."""
+    try:
+        completion = await gateway.complete(plan.request)
+    except BaseException as error:
+        logger.warning("send failed chat=%s error=%s", plan.chat_id, type(error).__name__)
+        await _release_quietly(plan.reservation)
+        raise
+    prompt = await _store_once(plan, completion, delivered=False)
+    logger.info("reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, completion.total_tokens)
+    return SendResult(prompt=prompt, quota=plan.reservation.status)
+
+
+async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterator[StreamPieces | SendResult]:
+    """Relay the reply as it is written (`StreamPieces`), then yield the stored `SendResult`.
+
+    Domain errors are raised (nothing stored, nothing counted). If the consumer goes away (the
+    generator is closed or cancelled), the upstream response is closed and what arrived is stored
+    with finish_reason "cancelled": it was shown, so it counts.
+    """
+    received: list[str] = []
+    storing = False
+    renew_every = max(1.0, settings.OPENAI_TIMEOUT / 2)
+    loop = asyncio.get_running_loop()
+    renewed_at = loop.time()
+    upstream = gateway.stream(plan.request)
+    try:
+        async for item in upstream:
+            if isinstance(item, StreamPieces):
+                received.extend(item)
+                if loop.time() - renewed_at > renew_every:  # a long stream keeps its reservation alive
+                    await run_db(quota_renew, reservation=plan.reservation)
+                    renewed_at = loop.time()
+                yield item
+            else:
+                storing = True
+                prompt = await _store_once(plan, item, delivered=True)
+                logger.info(
+                    "streamed reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, item.total_tokens
+                )
+                yield SendResult(prompt=prompt, quota=plan.reservation.status)
+                return
+    except (GeneratorExit, asyncio.CancelledError):
+        if not storing:
+            logger.info("stream cancelled by the client chat=%s after=%s pieces", plan.chat_id, len(received))
+            await upstream.aclose()
+            await asyncio.shield(_store_cancelled(plan=plan, received=received))
+        raise
+    except BaseException as error:
+        if not storing:
+            logger.warning("stream failed chat=%s error=%s", plan.chat_id, type(error).__name__)
+            await _release_quietly(plan.reservation)
+        raise
+
+
+async def _store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
+    """Keep what the user already saw of a reply they stopped; nothing seen costs nothing."""
+    if not received:
+        await run_db(quota_release, reservation=plan.reservation)
+        return
+    choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
+    completion = Completion(upstream_id="", model=plan.request.model, choices=[choice])
+    with contextlib.suppress(ChatDeletedMidAnswer):  # counted all the same
+        await run_db(send_store, plan=plan, completion=completion, delivered=True)
+
+
+async def chat_send_message(*, user, chat_id: int, content: str, gateway: OpenAIGateway) -> SendResult:
+    """Prepare and send in one call (the plain send, for callers that are already authorised)."""
+    plan = await run_db(send_prepare, user=user, chat_id=chat_id, content=content)
+    return await send_complete(plan=plan, gateway=gateway)
