@@ -43,6 +43,7 @@ class MockLLM:
 def _fast_and_unthrottled(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AUTH_THROTTLE_RATE = "10000/minute"
+    settings.CHAT_CREATE_THROTTLE_RATE = "10000/minute"
     settings.CHAT_DAILY_LIMIT = 5
     # Nothing in the tests may reach the real OpenAI: unreachable unless a test points it at the mock.
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"

@@ -1,11 +1,15 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import serializers
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, UserManager
-from chat.quota import QuotaStatus
+from chat.quota import quota_status_for
 from config.serializer_fields import StrictCharField, StrictModelSerializer
 
 
@@ -57,7 +61,7 @@ class UserSerializer(StrictModelSerializer):
         extra_kwargs = {"job": {"allow_null": True}, "born_year": {"allow_null": True}}
 
     def get_quota(self, user: User) -> QuotaSerializer:
-        return QuotaSerializer(QuotaStatus.for_user(user)).data
+        return QuotaSerializer(quota_status_for(user)).data
 
 
 class LogoutSerializer(serializers.Serializer):
@@ -71,3 +75,28 @@ class LogoutSerializer(serializers.Serializer):
         if str(token.get("user_id")) != str(self.context["request"].user.pk):
             raise serializers.ValidationError("This refresh token belongs to another session.")
         return token
+
+
+class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, made atomic: one refresh token rotates once, however many calls race.
+
+    Blacklisting the old token is a conditional insert (its `jti` is unique in the blacklist):
+    the one call that inserts it gets the new pair; every other gets 401, as after a logout.
+    """
+
+    refresh = StrictCharField()
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry and blacklist (TokenError: 401)
+        try:
+            user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+        except (ValueError, TypeError):
+            user = None
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        with transaction.atomic():
+            _, first = refresh.blacklist()
+            if not first:
+                raise InvalidToken("Token is blacklisted")
+            rotated = RefreshToken.for_user(user)
+        return {"access": str(rotated.access_token), "refresh": str(rotated)}

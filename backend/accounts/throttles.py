@@ -1,15 +1,17 @@
-"""Per-IP throttle for signup and login, its rate read from settings at request time."""
+"""Per-IP throttle for signup, login and the admin's login, its rate read from settings at request time."""
 
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
+from config.throttling import FailOpenThrottleMixin
 
-class AuthRateThrottle(AnonRateThrottle):
+
+class AuthRateThrottle(FailOpenThrottleMixin, AnonRateThrottle):
     scope = "auth"
 
     def get_rate(self) -> str:
         return settings.AUTH_THROTTLE_RATE
 
     def get_cache_key(self, request, view):
-        # Keyed by client address whether or not the caller sent a token.
+        # Keyed by client address (see NUM_PROXIES) whether or not the caller sent a token.
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,3 +1,5 @@
+from django.contrib import admin
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -5,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.serializers import LogoutSerializer, SignupSerializer, UserSerializer
+from accounts.serializers import LogoutSerializer, RotatingTokenRefreshSerializer, SignupSerializer, UserSerializer
 from accounts.services import user_create, user_logout
 from accounts.throttles import AuthRateThrottle
 
@@ -29,6 +31,8 @@ class LoginView(TokenObtainPairView):
 class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
 
+    serializer_class = RotatingTokenRefreshSerializer
+
 
 class LogoutView(APIView):
     @extend_schema(
@@ -48,3 +52,10 @@ class MeView(generics.RetrieveUpdateAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+def throttled_admin_login(request, extra_context=None):
+    """The admin's login page, behind the same per-IP limit as the API's login (attempts only)."""
+    if request.method == "POST" and not AuthRateThrottle().allow_request(request, None):
+        return HttpResponse("Too many login attempts. Please wait a minute.", status=429, content_type="text/plain")
+    return admin.site.login(request, extra_context)

@@ -26,16 +26,21 @@ THROTTLED = OpenApiResponse(
 class ApiAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, adding the error answers DRF gives unless a view declares its own."""
 
+    def _get_query_parameters_documented(self) -> bool:
+        """Query parameters beyond the page number are validated: a bad one is a 400."""
+        overrides = self.get_override_parameters()
+        return any(getattr(parameter, "location", None) == "query" for parameter in overrides)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         defaults = {}
-        if self.method in ("POST", "PUT", "PATCH"):
+        if self.method in ("POST", "PUT", "PATCH") or self._get_query_parameters_documented():
             defaults["400"] = VALIDATION_ERROR
         if not any(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
             defaults["401"] = UNAUTHENTICATED
         if "{" in self.path or self._is_list_view():  # a missing object, or a page past the end
             defaults["404"] = NOT_FOUND
-        if getattr(self.view, "throttle_classes", None):
+        if self.view.get_throttles():
             defaults["429"] = THROTTLED
         for code, response in defaults.items():
             if code not in responses:

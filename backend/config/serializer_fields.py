@@ -51,3 +51,14 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.PositiveIntegerField: StrictIntegerField,
         models.PositiveSmallIntegerField: StrictIntegerField,
     }
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """A choice among strings; the error lists the choices instead of echoing what was sent."""
+
+    default_error_messages = {"invalid_choice": "Choose one of: {choices}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or data not in self.choice_strings_to_values:
+            self.fail("invalid_choice", choices=", ".join(self.choice_strings_to_values))
+        return self.choice_strings_to_values[data]

@@ -47,11 +47,13 @@ MIDDLEWARE = [
     # every request, streams included, on a thread of its own.
     "servestatic.middleware.ServeStaticMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's own, run without a thread hop per hook on /api/ (config/middleware.py). The security,
+    # CSRF and clickjacking ones keep their own names: `check --deploy` looks for exactly those.
+    "config.middleware.SessionMiddleware",
+    "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.AuthenticationMiddleware",
+    "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -97,12 +99,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # pile up, so they are closed after each request (Django's advice for ASGI deployments).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# --- Cache (throttling of signup/login) ---------------------------------------------------------
+# --- Cache (the throttles' counters) -------------------------------------------------------------
+# Redis when configured (shared by every server). Without it, files under CACHE_DIR: shared by the
+# worker processes of one machine, so a limit is not multiplied by WEB_CONCURRENCY (a per-process
+# memory cache would be). Several machines need REDIS_URL.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.str("CACHE_DIR", default=str(BASE_DIR / ".cache")),
+        }
+    }
 
 # --- Passwords --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,7 +145,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "config.schema.ApiAutoSchema",
@@ -147,11 +157,12 @@ REST_FRAMEWORK = {
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 
-# Per-IP limit on signup and login (DRF's cache throttle: approximate, which is fine here).
+# Per-IP limit on signup, login and the admin's login (DRF's cache throttle: approximate, which is fine here).
 AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="10/minute")
-# Number of reverse proxies in front of the API, so throttling sees the client's address.
+# Reverse proxies in front of the API. 0: the client is the peer address and X-Forwarded-For is
+# ignored (a client could write anything there); N: the N-th address from the right of that header.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
-REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES or None
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
@@ -203,6 +214,16 @@ CHAT_HISTORY_BUDGET = env.int("CHAT_HISTORY_BUDGET", default=24_000)
 CHAT_MAX_TOKENS_CAP = env.int("CHAT_MAX_TOKENS_CAP", default=4096)
 CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
 CHAT_MESSAGE_MAX_CHARS = env.int("CHAT_MESSAGE_MAX_CHARS", default=8000)
+# Chats one user may keep, and may create per minute (a clear 400 / 429 past either).
+CHAT_MAX_PER_USER = env.int("CHAT_MAX_PER_USER", default=1000)
+CHAT_CREATE_THROTTLE_RATE = env.str("CHAT_CREATE_THROTTLE_RATE", default="30/minute")
+
+# --- Request size -------------------------------------------------------------------------------
+# Bodies over this are refused with a JSON 413 before they are read (config.asgi), and Django
+# refuses the same past its own reading (DATA_UPLOAD_MAX_MEMORY_SIZE). 1 MiB holds the longest
+# message or OpenAI-compatible request we accept many times over.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 # --- Security (see `manage.py check --deploy`) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import throttled_admin_login
 from config.views import HealthView
 
 urlpatterns = [
+    path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/health/", HealthView.as_view(), name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -14,5 +16,7 @@ urlpatterns = [
     path("api/v1/chats/", include("chat.api.urls")),
 ]
 
+handler400 = "config.views.json_bad_request"
+handler403 = "config.views.json_forbidden"
 handler404 = "config.views.json_not_found"
 handler500 = "config.views.json_server_error"

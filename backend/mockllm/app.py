@@ -10,6 +10,7 @@ message. Behaviour is chosen per request by directives in the last user message 
     latency=S       seconds before the first byte (default: --latency)
     chunk_delay=S   seconds between streamed chunks (default: --chunk-delay)
     words=N         reply with N words instead of the echo
+    unstorable      add text no database stores (a NUL and a lone surrogate) to the reply
 
 `GET /_mock/requests` lists the requests received (newest last); `DELETE` clears the list.
 """
@@ -69,6 +70,7 @@ class Behaviour:
     latency: float = 0.0
     chunk_delay: float = 0.0
     words: int | None = None
+    unstorable: bool = False
 
 
 def _last_user_text(messages: list) -> str:
@@ -97,6 +99,8 @@ def _behaviour(text: str, header: str, defaults: MockSettings) -> Behaviour:
             behaviour.chunk_delay = float(value)
         elif name == "words":
             behaviour.words = int(value)
+        elif name == "unstorable":
+            behaviour.unstorable = True
     return behaviour
 
 
@@ -193,6 +197,8 @@ class MockOpenAI:
             return
         model = body.get("model") or "gpt-4o-mini"
         text = reply_text(messages, behaviour.words)
+        if behaviour.unstorable:
+            text += " nul\x00 surrogate\ud800 end"
         completion_id = f"chatcmpl-mock{int(time.time() * 1000)}"
         usage = {
             "prompt_tokens": _prompt_tokens(messages),

@@ -106,3 +106,44 @@ def test_every_private_endpoint_needs_a_valid_bearer_token(api_client, method, p
 
     assert response.status_code == 401
     assert "detail" in response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_simultaneous_refreshes_of_one_token_mint_exactly_one_pair(api_server):
+    """Probe finding 3: up to ten valid pairs came out of one refresh token."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from chat.tests.factories import UserFactory
+
+    server = api_server(workers=2)
+    user = UserFactory()
+    for _ in range(20):  # enough rounds that the old, forking refresh fails every run
+        refresh = str(RefreshToken.for_user(user))
+        barrier = threading.Barrier(10)
+
+        def attempt(_, refresh=refresh, barrier=barrier):
+            barrier.wait()
+            return httpx.post(f"{server.url}{REFRESH}", json={"refresh": refresh}, timeout=20)
+
+        with ThreadPoolExecutor(10) as pool:
+            responses = list(pool.map(attempt, range(10)))
+
+        assert sorted(r.status_code for r in responses) == [200] + [401] * 9
+        winner = next(r for r in responses if r.status_code == 200).json()
+        again = httpx.post(f"{server.url}{REFRESH}", json={"refresh": winner["refresh"]}, timeout=20)
+        assert again.status_code == 200
+
+
+def test_a_refresh_token_of_a_deleted_user_is_a_401(api_client, user):
+    """Probe finding 7: it was a 500 (User.DoesNotExist)."""
+    tokens = login(api_client, user)
+    user.delete()
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["detail"]

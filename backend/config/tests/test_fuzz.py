@@ -20,7 +20,12 @@ def test_a_thousand_generated_requests_get_no_server_error_and_no_schema_violati
     user = UserFactory(daily_limit=10**6)
     for n in range(3):
         chat_create(user=user, title=f"chat {n}")
-    server = api_server(workers=2, AUTH_THROTTLE_RATE="100000/minute", OPENAI_TIMEOUT="5")
+    server = api_server(
+        workers=2,
+        AUTH_THROTTLE_RATE="100000/minute",
+        CHAT_CREATE_THROTTLE_RATE="100000/minute",
+        OPENAI_TIMEOUT="5",
+    )
 
     result = subprocess.run(
         [

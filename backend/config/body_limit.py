@@ -1,0 +1,70 @@
+"""Refuse oversized request bodies before they are read: a JSON 413, cheaply.
+
+Django's ASGI handler reads a whole body (spooling it to disk) before any view runs, so a limit
+checked by a view comes too late. This wrapper answers 413 from the `Content-Length` alone, and
+stops a body sent without one as soon as it passes the limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _json_answer(status: int, detail: str):
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    return [
+        {"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]},
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+class RequestBodyLimit:
+    def __init__(self, app, max_bytes: int | None = None):
+        self.app = app
+        self.max_bytes = max_bytes if max_bytes is not None else settings.REQUEST_BODY_MAX_BYTES
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if declared is not None:
+            if not declared.isdigit():
+                return await self._answer(send, 400, "Invalid Content-Length header.")
+            if int(declared) > self.max_bytes:
+                return await self._answer(send, 413, self._too_large())
+        received = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._answer(send, 413, self._too_large())
+
+    def _too_large(self) -> str:
+        return f"The request body is too large (at most {self.max_bytes} bytes)."
+
+    async def _answer(self, send, status: int, detail: str) -> None:
+        for message in _json_answer(status, detail):
+            await send(message)
