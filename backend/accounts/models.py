@@ -67,3 +67,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
+
+
+class ApiKey(models.Model):
+    """A personal key for scripts and SDKs (`Authorization: Bearer cbk_...`).
+
+    Only a SHA-256 of the key is stored. A fast hash is right here, unlike for passwords: the key
+    is 256 random bits, so there is nothing to guess from its hash, and a slow hash would cost
+    every API request ~100 ms. It is found by `prefix` (indexed, shown to the owner) and compared in
+    constant time.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User, UserManager
+from accounts.models import ApiKey, User, UserManager
 from chat.quota import quota_status_for
 from config.serializer_fields import StrictCharField, StrictModelSerializer
 
@@ -100,3 +100,25 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
                 raise InvalidToken("Token is blacklisted")
             rotated = RefreshToken.for_user(user)
         return {"access": str(rotated.access_token), "refresh": str(rotated)}
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+
+
+class NewApiKeySerializer(ApiKeySerializer):
+    key = serializers.SerializerMethodField(help_text="The key itself (starts `cbk_`): shown this once.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+    def get_key(self, api_key) -> str:
+        return self.context["key"]

@@ -8,4 +8,6 @@ urlpatterns = [
     path("token/refresh/", views.RefreshView.as_view(), name="token-refresh"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("keys/", views.ApiKeyListView.as_view(), name="api-keys"),
+    path("keys/<int:pk>/", views.ApiKeyDetailView.as_view(), name="api-key-detail"),
 ]

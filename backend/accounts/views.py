@@ -2,12 +2,24 @@ from django.contrib import admin
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.serializers import LogoutSerializer, RotatingTokenRefreshSerializer, SignupSerializer, UserSerializer
+from accounts.api_keys import ApiKeyLimitReached, api_key_create, api_key_revoke
+from accounts.models import ApiKey
+from accounts.serializers import (
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    LogoutSerializer,
+    NewApiKeySerializer,
+    RotatingTokenRefreshSerializer,
+    SignupSerializer,
+    UserSerializer,
+)
 from accounts.services import user_create, user_logout
 from accounts.throttles import AuthRateThrottle
 
@@ -59,3 +71,35 @@ def throttled_admin_login(request, extra_context=None):
     if request.method == "POST" and not AuthRateThrottle().allow_request(request, None):
         return HttpResponse("Too many login attempts. Please wait a minute.", status=429, content_type="text/plain")
     return admin.site.login(request, extra_context)
+
+
+class ApiKeyListView(APIView):
+    """Your personal API keys, for scripts and SDKs. Managing keys needs a JWT: a key cannot make keys."""
+
+    authentication_classes = [JWTAuthentication]
+
+    @extend_schema(responses={200: ApiKeySerializer(many=True)})
+    def get(self, request):
+        keys = ApiKey.objects.filter(user=request.user)
+        return Response(ApiKeySerializer(keys, many=True).data)
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: NewApiKeySerializer})
+    def post(self, request):
+        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            created = api_key_create(user=request.user, name=serializer.validated_data["name"])
+        except ApiKeyLimitReached as error:
+            raise ValidationError({"detail": str(error)}) from error
+        body = NewApiKeySerializer(created.api_key, context={"key": created.key}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailView(APIView):
+    authentication_classes = [JWTAuthentication]
+
+    @extend_schema(responses={204: OpenApiResponse(description="The key stops working at once.")})
+    def delete(self, request, pk: int):
+        if not api_key_revoke(user=request.user, key_id=pk):
+            raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)

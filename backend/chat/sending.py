@@ -136,6 +136,29 @@ def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
     return SendPlan(user_id=user.pk, chat_id=chat.pk, content=content, request=request, reservation=reservation)
 
 
+def completion_prepare(
+    *,
+    user,
+    request: CompletionRequest,
+    content: str,
+    chat_id: int | None = None,
+    new_chat_config: dict[str, Any] | None = None,
+) -> SendPlan:
+    """An OpenAI-style call: `request.messages` go upstream as given; `content` (the last user
+    message) and the reply are stored in chat `chat_id` (the user's, else ChatNotFound) or in a new chat."""
+    if chat_id is not None and not ChatBot.objects.owned_by(user).filter(pk=chat_id).exists():
+        raise ChatNotFound()
+    reservation = quota_reserve(user=user)
+    return SendPlan(
+        user_id=user.pk,
+        chat_id=chat_id,
+        content=content,
+        request=request,
+        reservation=reservation,
+        new_chat_config=new_chat_config or {},
+    )
+
+
 # --- 3. Store -----------------------------------------------------------------------------------
 
 

@@ -142,7 +142,11 @@ SERVESTATIC_USE_FINDERS = True
 
 # --- REST framework, JWT, OpenAPI ------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # API keys (cbk_...) first: anything else in `Bearer` is a JWT for simplejwt.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
@@ -175,6 +179,9 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# Personal API keys one user may hold.
+API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=10)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chatbot API",
     "DESCRIPTION": (
@@ -184,7 +191,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SCHEMA_PATH_PREFIX": r"/api/(v1|openai/v1)",
     "ENUM_NAME_OVERRIDES": {"PromptKindEnum": "chat.models.PromptKind"},
 }
 
@@ -214,6 +221,8 @@ CHAT_HISTORY_BUDGET = env.int("CHAT_HISTORY_BUDGET", default=24_000)
 CHAT_MAX_TOKENS_CAP = env.int("CHAT_MAX_TOKENS_CAP", default=4096)
 CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
 CHAT_MESSAGE_MAX_CHARS = env.int("CHAT_MESSAGE_MAX_CHARS", default=8000)
+# Characters of all messages of one call to the OpenAI-compatible endpoint.
+OPENAI_COMPAT_MAX_INPUT_CHARS = env.int("OPENAI_COMPAT_MAX_INPUT_CHARS", default=100_000)
 # Chats one user may keep, and may create per minute (a clear 400 / 429 past either).
 CHAT_MAX_PER_USER = env.int("CHAT_MAX_PER_USER", default=1000)
 CHAT_CREATE_THROTTLE_RATE = env.str("CHAT_CREATE_THROTTLE_RATE", default="30/minute")

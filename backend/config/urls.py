@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import throttled_admin_login
+from chat.api.views import ModelsView
 from config.views import HealthView
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/chats/", include("chat.api.urls")),
+    path("api/v1/models/", ModelsView.as_view(), name="models"),
+    path("api/openai/v1/", include("chat.openai_api.urls")),
 ]
 
 handler400 = "config.views.json_bad_request"

@@ -126,3 +126,8 @@ class QuotaExceededSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
     remaining = serializers.IntegerField()
     resets_at = serializers.DateTimeField()
+
+
+class ModelListSerializer(serializers.Serializer):
+    default = serializers.CharField()
+    models = serializers.ListField(child=serializers.CharField())

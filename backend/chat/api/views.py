@@ -13,6 +13,7 @@ from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
 
 from chat.api.event_stream import event_stream_response, prompt_events
 from chat.api.rate_limit import rate_limit_headers
@@ -22,6 +23,7 @@ from chat.api.serializers import (
     ChatSummarySerializer,
     ChatWriteSerializer,
     MessageCreateSerializer,
+    ModelListSerializer,
     PromptSerializer,
     QuotaExceededSerializer,
 )
@@ -167,18 +169,14 @@ class AsyncSendView(AsyncAPIView):
         return JSONRenderer(), JSONRenderer.media_type
 
     async def send(self, request, prepare: Callable[[], SendPlan]) -> HttpResponseBase:
-        """Run `prepare` (authorize, validate, reserve) on the pool, then ask the model and render."""
+        """Run `prepare` (authorize, validate, reserve) on the pool, then `respond` (ask the model, render)."""
         self.caller, plan, quota = None, None, None
         try:
             plan = await run_db(prepare)
             quota = plan.reservation.status
-            if getattr(request, "wants_event_stream", False):
-                response = event_stream_response(prompt_events(send_stream(plan=plan, gateway=get_gateway())))
-            else:
-                result = await send_complete(plan=plan, gateway=get_gateway())
-                response = Response(PromptSerializer(result.prompt).data, status=status.HTTP_201_CREATED)
+            response = await self.respond(plan)
         except Exception as error:
-            response = self.handle_exception(error)  # DRF's exception handler: config.exceptions
+            response = self.handle_exception(error)  # the view's exception handler: config.exceptions
             if isinstance(error, QuotaExceeded):
                 quota = error.status
             elif plan is not None:
@@ -189,6 +187,13 @@ class AsyncSendView(AsyncAPIView):
             for header, value in rate_limit_headers(quota).items():
                 response[header] = value
         return response
+
+    async def respond(self, plan: SendPlan) -> HttpResponseBase:
+        """Ask the model for a prepared send and render the answer: JSON, or a stream when asked for."""
+        if getattr(self.request, "wants_event_stream", False):
+            return event_stream_response(prompt_events(send_stream(plan=plan, gateway=get_gateway())))
+        result = await send_complete(plan=plan, gateway=get_gateway())
+        return Response(PromptSerializer(result.prompt).data, status=status.HTTP_201_CREATED)
 
 
 SEND_RESPONSES = {
@@ -225,3 +230,13 @@ class MessageCreateView(AsyncSendView):
     @extend_schema(request=MessageCreateSerializer, parameters=RATE_LIMIT_HEADERS, responses=SEND_RESPONSES)
     async def post(self, request, pk: int):
         return await self.send(request, lambda: self.prepare(request, pk))
+
+
+class ModelsView(APIView):
+    """The models a chat may use, and the default of a new chat."""
+
+    @extend_schema(responses={200: ModelListSerializer})
+    def get(self, request):
+        return Response(
+            ModelListSerializer({"default": settings.OPENAI_MODEL, "models": settings.OPENAI_ALLOWED_MODELS}).data
+        )

@@ -1,0 +1,77 @@
+"""Personal API keys: making, checking and revoking them. The one place key material is handled.
+
+A key reads `cbk_<prefix>_<secret>`: the prefix finds the row, the whole key's SHA-256 must match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import ApiKey, User
+
+KEY_PREFIX = "cbk_"
+PREFIX_LENGTH = 12
+# `last_used_at` is written at most this often per key, not on every request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class ApiKeyLimitReached(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    api_key: ApiKey
+    key: str  # shown to its owner this once; never stored
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def looks_like_api_key(token: str) -> bool:
+    return token.startswith(KEY_PREFIX)
+
+
+def api_key_create(*, user: User, name: str) -> NewApiKey:
+    with transaction.atomic():
+        # Lock the user's row so two simultaneous creations cannot both pass the count.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if ApiKey.objects.filter(user=user).count() >= settings.API_KEYS_PER_USER:
+            raise ApiKeyLimitReached(f"You can have at most {settings.API_KEYS_PER_USER} API keys. Revoke one first.")
+        prefix = secrets.token_hex(PREFIX_LENGTH // 2)
+        key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        api_key = ApiKey.objects.create(user=user, name=name.strip(), prefix=prefix, key_hash=_hash(key))
+    return NewApiKey(api_key=api_key, key=key)
+
+
+def api_key_revoke(*, user: User, key_id: int) -> bool:
+    deleted, _ = ApiKey.objects.filter(user=user, pk=key_id).delete()
+    return bool(deleted)
+
+
+def api_key_user(key: str) -> User | None:
+    """The active user whose key this is, or None. Revoked keys are gone from the table: no cache."""
+    body = key.removeprefix(KEY_PREFIX)
+    prefix, _, secret = body.partition("_")
+    if len(prefix) != PREFIX_LENGTH or not secret:
+        return None
+    api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(key)):
+        return None
+    if not api_key.user.is_active:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now)
+    return api_key.user

@@ -1,0 +1,131 @@
+"""Personal API keys: made once, stored as a hash, good for everything a JWT is but managing keys."""
+
+import datetime as dt
+
+import httpx
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from accounts.api_keys import api_key_create
+from accounts.models import ApiKey
+from chat.tests.factories import ChatBotFactory, UserFactory
+from conftest import bearer_client
+
+KEYS = "/api/v1/auth/keys/"
+pytestmark = pytest.mark.django_db
+
+
+def key_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def test_a_new_key_is_shown_once_and_stored_only_as_a_hash(auth_client, user):
+    created = auth_client.post(KEYS, {"name": "laptop"}, format="json")
+    listed = auth_client.get(KEYS).json()
+
+    assert created.status_code == 201
+    body = created.json()
+    assert body["key"].startswith("cbk_")
+    assert body["name"] == "laptop"
+    assert body["key"].startswith(f"cbk_{body['prefix']}_")
+    assert listed == [{k: body[k] for k in ("id", "name", "prefix", "created_at", "last_used_at")}]
+    stored = ApiKey.objects.get()
+    assert body["key"] not in (stored.key_hash, stored.prefix, stored.name)
+    assert len(stored.key_hash) == 64
+
+
+def test_a_key_opens_every_endpoint_a_jwt_does(user):
+    key = api_key_create(user=user, name="script").key
+    chat = ChatBotFactory(user=user)
+    client = key_client(key)
+
+    assert client.get("/api/v1/auth/me/").json()["email"] == user.email
+    assert client.get(f"/api/v1/chats/{chat.pk}/").status_code == 200
+    assert client.post("/api/v1/chats/", {"title": "by key"}, format="json").status_code == 201
+
+
+def test_a_key_cannot_make_list_or_revoke_keys(user):
+    created = api_key_create(user=user, name="script")
+    client = key_client(created.key)
+
+    assert client.post(KEYS, {"name": "another"}, format="json").status_code == 401
+    assert client.get(KEYS).status_code == 401
+    assert client.delete(f"{KEYS}{created.api_key.pk}/").status_code == 401
+    assert ApiKey.objects.count() == 1
+
+
+@pytest.mark.parametrize("bad", ["cbk_", "cbk_0123456789ab_wrong", "cbk_nothing-like-a-key", "cbk_\u00e9"])
+def test_a_wrong_key_is_a_401(user, bad):
+    api_key_create(user=user, name="real")
+
+    response = key_client(bad).get("/api/v1/auth/me/")
+
+    assert response.status_code == 401
+
+
+def test_a_key_with_the_right_prefix_and_a_wrong_secret_is_a_401(user):
+    real = api_key_create(user=user, name="real").key
+    forged = real[: real.rindex("_") + 1] + "x" * 43
+
+    assert key_client(forged).get("/api/v1/auth/me/").status_code == 401
+
+
+def test_another_users_key_is_not_found(auth_client):
+    theirs = api_key_create(user=UserFactory(), name="theirs").api_key
+
+    assert auth_client.delete(f"{KEYS}{theirs.pk}/").status_code == 404
+    assert ApiKey.objects.filter(pk=theirs.pk).exists()
+
+
+def test_at_most_ten_keys(auth_client):
+    for n in range(10):
+        assert auth_client.post(KEYS, {"name": f"key {n}"}, format="json").status_code == 201
+
+    refused = auth_client.post(KEYS, {"name": "eleventh"}, format="json")
+
+    assert refused.status_code == 400
+    assert "at most 10" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": 5}, {"name": "x" * 101}])
+def test_a_key_needs_a_name(auth_client, body):
+    assert auth_client.post(KEYS, body, format="json").status_code == 400
+
+
+def test_last_used_is_written_at_most_once_a_minute(user):
+    created = api_key_create(user=user, name="script")
+    client = key_client(created.key)
+    start = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+    with time_machine.travel(start, tick=False):
+        client.get("/api/v1/auth/me/")
+    with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
+        client.get("/api/v1/auth/me/")
+        after_30s = ApiKey.objects.get().last_used_at
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        client.get("/api/v1/auth/me/")
+        after_61s = ApiKey.objects.get().last_used_at
+
+    assert after_30s == start
+    assert after_61s == start + dt.timedelta(seconds=61)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_key_stops_working_at_once_on_every_worker(api_server):
+    user = UserFactory()
+    created = api_key_create(user=user, name="script")
+    server = api_server(workers=3)
+
+    def me() -> int:  # a new connection each time, so the workers take turns
+        headers = {"Authorization": f"Bearer {created.key}", "Connection": "close"}
+        return httpx.get(f"{server.url}/api/v1/auth/me/", headers=headers, timeout=10).status_code
+
+    before = [me() for _ in range(12)]
+    assert bearer_client(user).delete(f"{KEYS}{created.api_key.pk}/").status_code == 204
+    after = [me() for _ in range(12)]
+
+    assert before == [200] * 12
+    assert after == [401] * 12

@@ -1,0 +1,112 @@
+"""OpenAI's wire format for what the send pipeline produces: completions, chunks, errors.
+
+The official SDKs parse these; field names and shapes follow OpenAI's API reference.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+
+from chat.gateway import StreamPieces
+from chat.sending import SendResult
+from config.exceptions import ErrorAnswer, error_answer
+
+logger = logging.getLogger(__name__)
+
+
+def completion_id() -> str:
+    return f"chatcmpl-{secrets.token_urlsafe(18)}"
+
+
+def error_body(message: str, *, type: str, code: str | None = None, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def error_body_for(answer: ErrorAnswer) -> dict:
+    """An application error's answer (config.exceptions), in OpenAI's shape."""
+    if answer.status == 429:
+        return error_body(answer.detail, type="requests", code="rate_limit_exceeded")
+    if answer.status == 404:
+        return error_body(answer.detail, type="invalid_request_error", code="chat_not_found", param="X-Chat-ID")
+    if answer.status >= 500:
+        return error_body(answer.detail, type="server_error", code=answer.code)
+    return error_body(answer.detail, type="invalid_request_error", code=answer.code)
+
+
+def completion_body(result: SendResult, *, completion_id: str) -> dict:
+    reply = result.prompt.reply
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(reply.created_at.timestamp()),
+        "model": reply.model,
+        "choices": [
+            {
+                "index": choice.index,
+                "message": {"role": choice.role, "content": choice.content, "refusal": None},
+                "logprobs": None,
+                "finish_reason": choice.finish_reason or "stop",
+            }
+            for choice in reply.ordered_choices
+        ],
+        "usage": usage_body(result),
+    }
+
+
+def usage_body(result: SendResult) -> dict:
+    reply = result.prompt.reply
+    return {
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": reply.completion_tokens,
+        "total_tokens": reply.total_tokens,
+    }
+
+
+def _data(payload: dict) -> bytes:
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+async def completion_chunks(
+    items: AsyncIterator[StreamPieces | SendResult], *, completion_id: str, model: str, include_usage: bool
+) -> AsyncIterator[bytes]:
+    """`chat.completion.chunk` events, then `[DONE]`; a failure mid-way is one `error` event instead."""
+    base = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+    head = json.dumps(base, separators=(",", ":"))[:-1].encode()  # without its closing brace
+    piece_start = b"data: " + head + b',"choices":[{"index":0,"delta":{"content":'
+    piece_end = b'},"logprobs":null,"finish_reason":null}]}\n\n'
+    usage_null = b',"usage":null' if include_usage else b""
+    if include_usage:
+        piece_end = piece_end[:-3] + usage_null + b"}\n\n"
+    try:
+        yield _data(
+            {
+                **base,
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+                **({"usage": None} if include_usage else {}),
+            }
+        )
+        async for item in items:
+            if isinstance(item, StreamPieces):
+                yield b"".join(piece_start + json.dumps(piece).encode() + piece_end for piece in item)
+                continue
+            choice = item.prompt.reply.ordered_choices[0]
+            last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice.finish_reason or "stop"}]}
+            if include_usage:
+                last["usage"] = None
+            tail = [_data(last)]
+            if include_usage:
+                tail.append(_data({**base, "choices": [], "usage": usage_body(item)}))
+            tail.append(b"data: [DONE]\n\n")
+            yield b"".join(tail)
+    except Exception as error:
+        answer = error_answer(error)
+        if answer is None:
+            logger.exception("stream failed unexpectedly")
+            body = error_body("The reply could not be completed. Please try again.", type="server_error")
+        else:
+            body = error_body_for(answer)
+        yield _data(body)
