@@ -211,3 +211,31 @@ def test_a_message_sent_while_the_chat_is_still_loading_goes_out_once_it_has_loa
 
     expect(page.locator(".message.assistant").last).to_contain_text("Mock reply: Quick question")
     expect(page.get_by_role("alert").filter(has_text="Cannot read")).to_have_count(0)
+
+
+def test_api_keys_are_made_with_a_copy_button_listed_and_revoked(app):
+    user = UserFactory()
+    page, api = app()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.url.split("/#")[0].rstrip("/"))
+    log_in(page, user)
+
+    page.get_by_role("link", name="API keys").click()
+    expect(page.get_by_role("heading", name="API keys")).to_be_visible()
+    expect(page.locator(".base-url")).to_have_text(f"{api.url}/api/openai/v1")
+    page.get_by_label("Key name").fill("my laptop")
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_label("New API key").input_value()
+    assert key.startswith("cbk_")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    listed = page.get_by_role("list", name="Your API keys")
+    expect(listed).to_contain_text("my laptop")
+    expect(listed).to_contain_text(key[: len("cbk_") + 12])
+    screenshot(page, "api-keys")
+
+    assert httpx.get(f"{api.url}/api/v1/auth/me/", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke my laptop").click()
+    expect(page.get_by_text("No API keys yet.")).to_be_visible()
+    assert httpx.get(f"{api.url}/api/v1/auth/me/", headers={"Authorization": f"Bearer {key}"}).status_code == 401

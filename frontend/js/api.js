@@ -229,3 +229,15 @@ function parseEvent(block) {
   }
   return { name, data: data.length ? JSON.parse(data.join("\n")) : {} };
 }
+
+// --- API keys (for scripts and OpenAI clients) -------------------------------------------------
+
+/** The base URL an OpenAI SDK takes to talk to this service. */
+export function openAIBaseUrl() {
+  const origin = API_BASE_URL.replace(/\/$/, "") || location.origin;
+  return `${origin}/api/openai/v1`;
+}
+
+export const listApiKeys = () => json("/auth/keys/");
+export const createApiKey = (name) => json("/auth/keys/", { method: "POST", body: { name } });
+export const revokeApiKey = (id) => json(`/auth/keys/${id}/`, { method: "DELETE" });

@@ -1,9 +1,10 @@
-// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new), so static hosting needs no rewrites.
+// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/keys), so static hosting needs no rewrites.
 import * as api from "./api.js";
 import { clear } from "./dom.js";
 import { quotaFromUser, setState } from "./state.js";
 import { loginView, signupView } from "./views/auth.js";
 import { conversationView, welcomeView } from "./views/conversation.js";
+import { keysView } from "./views/keys.js";
 import { newChatView } from "./views/newchat.js";
 import { refreshChatList, shell } from "./views/shell.js";
 
@@ -52,7 +53,14 @@ async function route() {
     return;
   }
   const match = path.match(/^\/chats\/(\d+)$/);
-  const main = path === "/new" ? newChatView() : match ? conversationView({ chatId: match[1] }) : welcomeView();
+  const main =
+    path === "/new"
+      ? newChatView()
+      : path === "/keys"
+        ? keysView()
+        : match
+          ? conversationView({ chatId: match[1] })
+          : welcomeView();
   mount(shell({ main, activeChatId: match?.[1], onLogout: logOut }));
 }
 

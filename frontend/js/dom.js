@@ -31,3 +31,7 @@ export function clear(element) {
 export function formatTime(date) {
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
+
+export function formatDateTime(date) {
+  return date.toLocaleString([], { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" });
+}

@@ -87,6 +87,7 @@ export function shell({ main, activeChatId, onLogout }) {
     h("a", { class: "brand", href: "#/chats" }, "Chatbot"),
     quota,
     who,
+    h("a", { class: "nav-link", href: "#/keys" }, "API keys"),
     h("button", { type: "button", onclick: onLogout }, "Log out"),
   );
 
