@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from django.conf import settings
 from openai._constants import RAW_RESPONSE_HEADER
 
 from chat.exceptions import UpstreamBusy, UpstreamError, UpstreamTimeout
+from config.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY
 
 # Text the database cannot store (PostgreSQL rejects NUL; no UTF-8 encoder takes a lone surrogate).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -153,8 +155,24 @@ def _retry_after(response) -> int:
 
 
 @asynccontextmanager
+async def _upstream_call(mode: str):
+    """Time the call, count its failure by kind, and translate the SDK's and transport's exceptions into ours."""
+    started = time.perf_counter()
+    try:
+        async with _upstream_errors():
+            yield
+    except UpstreamError as error:
+        kind = (
+            "timeout" if isinstance(error, UpstreamTimeout) else "busy" if isinstance(error, UpstreamBusy) else "error"
+        )
+        UPSTREAM_ERRORS.labels(kind).inc()
+        raise
+    finally:
+        UPSTREAM_LATENCY.labels(mode).observe(time.perf_counter() - started)
+
+
+@asynccontextmanager
 async def _upstream_errors():
-    """Translate the SDK's and transport's exceptions into ours."""
     try:
         yield
     except UpstreamError:
@@ -220,7 +238,7 @@ class OpenAIGateway:
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        async with _upstream_errors(), asyncio.timeout(self.timeout):
+        async with _upstream_call("plain"), asyncio.timeout(self.timeout):
             response = await self._post(request, stream=False)
             try:
                 data = json.loads(await response.aread())
@@ -235,7 +253,7 @@ class OpenAIGateway:
         the generation.
         """
         state = _StreamState()
-        async with _upstream_errors():
+        async with _upstream_call("stream"):
             async with asyncio.timeout(self.timeout):
                 response = await self._post(request, stream=True)
             try:

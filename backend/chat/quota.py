@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from chat.exceptions import QuotaExceeded
 from chat.models import DailyUsage, QuotaReservation
+from config.metrics import QUOTA_REFUSALS
 
 # Extra life of a reservation beyond the upstream timeout, for the work around the call.
 RESERVATION_MARGIN = dt.timedelta(seconds=2)
@@ -106,6 +107,7 @@ def quota_reserve(*, user) -> Reservation:
             usage.reservations.filter(expires_at__lte=at).delete()
         in_flight = counts["in_flight"]
         if usage.used + in_flight >= limit:
+            QUOTA_REFUSALS.inc()
             raise QuotaExceeded(
                 QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
             )

@@ -32,6 +32,7 @@ from chat.exceptions import ChatDeletedMidAnswer, ChatNotFound
 from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamPieces
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import QuotaStatus, Reservation, quota_commit, quota_release, quota_renew, quota_reserve
+from config.metrics import TOKENS
 
 CONTEXT_LABELS = {
     PromptKind.CURRENT_STATE: "Their current situation",
@@ -210,6 +211,9 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 for choice in completion.choices
             )
             quota_commit(reservation=plan.reservation, **tokens)
+    if chat_id is not None or delivered:
+        TOKENS.labels("prompt").inc(completion.prompt_tokens)
+        TOKENS.labels("completion").inc(completion.completion_tokens)
     if chat_id is None:
         raise ChatDeletedMidAnswer()
     # What chat.selectors.prompts_with_replies() would load, without reading it back.

@@ -34,12 +34,15 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our own static files, no CDN
     "django_guid",
     "accounts",
     "chat",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /api/metrics/ (config/metrics.py).
+    "config.metrics.MetricsMiddleware",
     # A request id (the caller's X-Request-ID, or a new one) on every log line and response.
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -66,7 +69,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -105,7 +108,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # memory cache would be). Several machines need REDIS_URL.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or unreachable must cost a request milliseconds, not seconds.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -192,7 +202,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/(v1|openai/v1)",
-    "ENUM_NAME_OVERRIDES": {"PromptKindEnum": "chat.models.PromptKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "PromptKindEnum": "chat.models.PromptKind",
+        "DependencyStateEnum": "config.views.DEPENDENCY_STATES",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- CORS: the SPA is served from another origin --------------------------------------------------
@@ -249,6 +265,10 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Metrics ----------------------------------------------------------------------------------------
+# /api/metrics/ answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it does not exist (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Logging ----------------------------------------------------------------------------------
 # One line per event, key=value, with the request id, so one request can be followed across workers.

@@ -22,12 +22,13 @@ def free_port() -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Until `url` answers; a 503 counts (a health check reporting a dependency down is up itself)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args} exited with {process.returncode}")
         try:
-            if httpx.get(url, timeout=1).status_code < 500:
+            if httpx.get(url, timeout=1).status_code in (*range(200, 500), 503):
                 return
         except httpx.HTTPError:
             time.sleep(0.1)

@@ -16,6 +16,7 @@ from chat.api.serializers import PromptSerializer
 from chat.gateway import StreamPieces
 from chat.sending import SendResult
 from config.exceptions import error_answer
+from config.metrics import STREAMS_IN_FLIGHT
 
 logger = logging.getLogger(__name__)
 _DELTA = b'event: delta\ndata: {"content":'
@@ -43,8 +44,18 @@ async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> Asyn
             yield server_sent_event("error", {"detail": answer.detail, "status": answer.status})
 
 
+async def _counted(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    STREAMS_IN_FLIGHT.inc()
+    try:
+        async for event in events:
+            yield event
+    finally:
+        STREAMS_IN_FLIGHT.dec()
+        await events.aclose()  # a client gone mid-stream: the pipeline stores what it saw now, not at GC
+
+
 def event_stream_response(events: AsyncIterator[bytes]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
+    response = StreamingHttpResponse(_counted(events), content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
     return response

@@ -114,3 +114,25 @@ def test_the_upstream_key_never_reaches_the_logs(auth_client, user, mock_llm, se
 
     assert mock_llm.requests()[-1]["authorization"] == "Bearer sk-ve"  # it was sent...
     assert "sk-very-secret" not in caplog.text  # ...and never logged
+
+
+def test_the_monitoring_profile_scrapes_every_replica_with_the_token(compose):
+    prometheus = compose["services"]["prometheus"]
+    scrape = yaml.safe_load((REPO / "deploy" / "prometheus.yml").read_text())["scrape_configs"][0]
+
+    assert prometheus["profiles"] == ["monitoring"]
+    assert "./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    assert "METRICS_TOKEN" in prometheus["environment"]
+    assert scrape["metrics_path"] == "/api/metrics/"
+    assert scrape["authorization"]["credentials_file"] in " ".join(prometheus["command"])
+    assert scrape["dns_sd_configs"][0] == {"names": ["api"], "type": "A", "port": 8000}
+
+
+def test_load_balancer_and_container_health_checks_ask_only_for_the_database(compose):
+    """A Redis outage must not take replicas out of rotation: the API serves on without it."""
+    caddyfile = (REPO / "deploy" / "Caddyfile").read_text()
+    dockerfile = (REPO / "backend" / "Dockerfile").read_text()
+
+    assert "health_uri /api/health/?require=database" in caddyfile
+    assert "/api/health/?require=database" in dockerfile
+    assert "/api/health/?require=database" in " ".join(compose["services"]["api"]["healthcheck"]["test"])

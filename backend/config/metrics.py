@@ -1,0 +1,99 @@
+"""Prometheus metrics: what operators scrape at /api/metrics/.
+
+Under `make serve` (several gunicorn workers) prometheus-client runs in multiprocess mode: every
+worker writes its samples to files in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py makes and
+cleans it) and the metrics view sums them, so any worker answers for all of them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+REQUESTS = Counter(
+    "chatbot_http_requests", "HTTP requests answered, by route and status.", ["route", "method", "status"]
+)
+REQUEST_LATENCY = Histogram(
+    "chatbot_http_request_duration_seconds",
+    "Time to the answer's head (a stream's first byte), by route.",
+    ["route", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+UPSTREAM_LATENCY = Histogram(
+    "chatbot_upstream_request_duration_seconds",
+    "Duration of calls to the model's server, to the end of the answer.",
+    ["mode"],
+    buckets=LATENCY_BUCKETS,
+)
+UPSTREAM_ERRORS = Counter("chatbot_upstream_errors", "Failed calls to the model's server, by kind.", ["kind"])
+TOKENS = Counter("chatbot_tokens", "Tokens of stored replies.", ["kind"])
+QUOTA_REFUSALS = Counter("chatbot_quota_refusals", "Sends refused because the daily quota was used up.")
+STREAMS_IN_FLIGHT = Gauge(
+    "chatbot_streams_in_flight", "Streamed answers being relayed right now.", multiprocess_mode="livesum"
+)
+
+
+def route_of(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.route if match is not None and match.route else "unmatched"
+
+
+METRICS_PATH = "/api/metrics/"
+
+
+class MetricsMiddleware:
+    """Counts and times every request (async, so it costs no thread hop), and answers METRICS_PATH.
+
+    It answers the scrape itself, before any other middleware: Prometheus reaches each replica by
+    its address, which is not a host name the site serves (ALLOWED_HOSTS), and needs no redirect to
+    HTTPS. The page depends on no host and is shown only for the token.
+    """
+
+    async_capable = True
+    sync_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    async def __call__(self, request):
+        if request.path == METRICS_PATH:
+            return metrics_response(request)
+        started = time.perf_counter()
+        response = await self.get_response(request)
+        route = route_of(request)
+        REQUEST_LATENCY.labels(route, request.method).observe(time.perf_counter() - started)
+        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        return response
+
+
+def metrics_response(request) -> HttpResponse:
+    """Prometheus text format; only with `Authorization: Bearer <METRICS_TOKEN>`, else a JSON 404."""
+    token = settings.METRICS_TOKEN
+    sent = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
