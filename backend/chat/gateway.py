@@ -121,13 +121,15 @@ class _StreamState:
     def take(self, chunk: dict, pieces: StreamPieces) -> None:
         """Fold one `chat.completion.chunk` into the state; choice 0's new text goes to `pieces`."""
         if not self.upstream_id:
-            self.upstream_id = str(chunk.get("id") or "")[:200]
-            self.model = str(chunk.get("model") or "")[:100]
+            self.upstream_id = storable_text(str(chunk.get("id") or ""))[:200]
+            self.model = storable_text(str(chunk.get("model") or ""))[:100]
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             self.usage = _usage(usage)
         for choice in chunk.get("choices") or ():
-            index = choice.get("index", 0)
+            index = _choice_index(choice.get("index", 0))
+            if index is None:
+                continue
             delta = choice.get("delta") or {}
             piece = delta.get("content")
             if piece and isinstance(piece, str):
@@ -136,21 +138,31 @@ class _StreamState:
                 if index == 0:
                     pieces.append(piece)
             if choice.get("finish_reason"):
-                self.finish_reasons[index] = str(choice["finish_reason"])[:30]
+                self.finish_reasons[index] = storable_text(str(choice["finish_reason"]))[:30]
+
+
+# What a stored reply can hold: the upstream is trusted to speak OpenAI's protocol, not to keep
+# within our columns (a choice index past this, or a token count past a 32-bit integer).
+MAX_CHOICES = 16
+MAX_TOKENS_COUNT = 2**31 - 1
+
+
+def _choice_index(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_CHOICES else None
 
 
 def _usage(usage: dict) -> tuple[int, int, int]:
     def count(name: str) -> int:
         value = usage.get(name)
-        return value if isinstance(value, int) and value >= 0 else 0
+        return min(value, MAX_TOKENS_COUNT) if isinstance(value, int) and value >= 0 else 0
 
     return count("prompt_tokens"), count("completion_tokens"), count("total_tokens")
 
 
 def _retry_after(response) -> int:
     try:
-        return max(1, int(float(response.headers.get("retry-after", "10"))))
-    except (TypeError, ValueError):
+        return min(3600, max(1, int(float(response.headers.get("retry-after", "10")))))
+    except (TypeError, ValueError, OverflowError):
         return 10
 
 
@@ -194,24 +206,25 @@ async def _upstream_errors():
 
 
 def _completion_from_json(data: dict, *, default_model: str) -> Completion:
-    choices = []
+    choices: dict[int, CompletionChoice] = {}
     for choice in data.get("choices") or ():
+        index = _choice_index(choice.get("index", 0))
+        if index is None or index in choices:
+            continue
         message = choice.get("message") or {}
-        choices.append(
-            CompletionChoice(
-                index=int(choice.get("index", 0)),
-                role=str(message.get("role") or "assistant")[:20],
-                content=storable_text(message.get("content") or ""),
-                finish_reason=str(choice.get("finish_reason") or "")[:30],
-            )
+        choices[index] = CompletionChoice(
+            index=index,
+            role=storable_text(str(message.get("role") or "assistant"))[:20],
+            content=storable_text(message.get("content") or ""),
+            finish_reason=storable_text(str(choice.get("finish_reason") or ""))[:30],
         )
     if not choices:
         raise UpstreamError("The language model service answered without a reply.")
     prompt_tokens, completion_tokens, total_tokens = _usage(data.get("usage") or {})
     return Completion(
-        upstream_id=str(data.get("id") or "")[:200],
-        model=str(data.get("model") or default_model)[:100],
-        choices=choices,
+        upstream_id=storable_text(str(data.get("id") or ""))[:200],
+        model=storable_text(str(data.get("model") or default_model))[:100],
+        choices=[choices[index] for index in sorted(choices)],
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         total_tokens=total_tokens,

@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,6 +41,7 @@ CONTEXT_LABELS = {
 }
 TITLE_LENGTH = 60
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,23 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
     return prompt
 
 
+@contextlib.asynccontextmanager
+async def _kept_reserved(reservation: Reservation):
+    """Renew the reservation every half of its life for as long as the call and its store last:
+    a slow stream or a slow store must not let it expire, or another send would take its unit."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(max(1.0, settings.OPENAI_TIMEOUT / 2))
+            await run_db(quota_renew, reservation=reservation)
+
+    renewer = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        renewer.cancel()
+
+
 async def _release_quietly(reservation: Reservation) -> None:
     # Shielded: the request may be cancelled (client gone) while we give the quota back.
     await asyncio.shield(run_db(quota_release, reservation=reservation))
@@ -250,13 +268,14 @@ async def _store_once(plan: SendPlan, completion: Completion, *, delivered: bool
 
 async def send_complete(*, plan: SendPlan, gateway: OpenAIGateway) -> SendResult:
     """Ask the model and store the reply. Costs one completion; failures cost nothing."""
-    try:
-        completion = await gateway.complete(plan.request)
-    except BaseException as error:
-        logger.warning("send failed chat=%s error=%s", plan.chat_id, type(error).__name__)
-        await _release_quietly(plan.reservation)
-        raise
-    prompt = await _store_once(plan, completion, delivered=False)
+    async with _kept_reserved(plan.reservation):
+        try:
+            completion = await gateway.complete(plan.request)
+        except BaseException as error:
+            logger.warning("send failed chat=%s error=%s", plan.chat_id, type(error).__name__)
+            await _release_quietly(plan.reservation)
+            raise
+        prompt = await _store_once(plan, completion, delivered=False)
     logger.info("reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, completion.total_tokens)
     return SendResult(prompt=prompt, quota=plan.reservation.status)
 
@@ -270,26 +289,21 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
     """
     received: list[str] = []
     storing = False
-    renew_every = max(1.0, settings.OPENAI_TIMEOUT / 2)
-    loop = asyncio.get_running_loop()
-    renewed_at = loop.time()
     upstream = gateway.stream(plan.request)
     try:
-        async for item in upstream:
-            if isinstance(item, StreamPieces):
-                received.extend(item)
-                if loop.time() - renewed_at > renew_every:  # a long stream keeps its reservation alive
-                    await run_db(quota_renew, reservation=plan.reservation)
-                    renewed_at = loop.time()
-                yield item
-            else:
+        async with _kept_reserved(plan.reservation):
+            async for item in upstream:
+                if isinstance(item, StreamPieces):
+                    received.extend(item)
+                    yield item
+                    continue
                 storing = True
                 prompt = await _store_once(plan, item, delivered=True)
                 logger.info(
                     "streamed reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, item.total_tokens
                 )
-                yield SendResult(prompt=prompt, quota=plan.reservation.status)
-                return
+                break
+        yield SendResult(prompt=prompt, quota=plan.reservation.status)
     except (GeneratorExit, asyncio.CancelledError):
         if not storing:
             logger.info("stream cancelled by the client chat=%s after=%s pieces", plan.chat_id, len(received))
@@ -301,6 +315,19 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
             logger.warning("stream failed chat=%s error=%s", plan.chat_id, type(error).__name__)
             await _release_quietly(plan.reservation)
         raise
+
+
+async def started(items: AsyncIterator[T]) -> AsyncIterator[T]:
+    """`items`, once its first item has arrived: what fails before that is raised here, to the caller."""
+    first = await anext(items)
+
+    async def chained() -> AsyncIterator[T]:
+        async with contextlib.aclosing(items):
+            yield first
+            async for item in items:
+                yield item
+
+    return chained()
 
 
 async def _store_cancelled(*, plan: SendPlan, received: list[str]) -> None:

@@ -6,6 +6,7 @@ one upstream read delivered go out in one write; nothing is held back to wait fo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -30,11 +31,12 @@ def server_sent_event(name: str, data) -> bytes:
 
 async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> AsyncIterator[bytes]:
     try:
-        async for item in items:
-            if isinstance(item, StreamPieces):
-                yield b"".join(_DELTA + json.dumps(piece).encode() + _END for piece in item)
-            else:
-                yield server_sent_event("done", PromptSerializer(item.prompt).data)
+        async with contextlib.aclosing(items):  # a client gone: the pipeline stores what it saw, now
+            async for item in items:
+                if isinstance(item, StreamPieces):
+                    yield b"".join(_DELTA + json.dumps(piece).encode() + _END for piece in item)
+                else:
+                    yield server_sent_event("done", PromptSerializer(item.prompt).data)
     except Exception as error:
         answer = error_answer(error)
         if answer is None:
@@ -51,7 +53,7 @@ async def _counted(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             yield event
     finally:
         STREAMS_IN_FLIGHT.dec()
-        await events.aclose()  # a client gone mid-stream: the pipeline stores what it saw now, not at GC
+        await events.aclose()  # and so on down the chain (see `prompt_events`)
 
 
 def event_stream_response(events: AsyncIterator[bytes]) -> StreamingHttpResponse:

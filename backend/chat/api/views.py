@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -30,7 +31,7 @@ from chat.api.serializers import (
 from chat.database import run_db
 from chat.exceptions import QuotaExceeded
 from chat.gateway import get_gateway
-from chat.quota import quota_status_for
+from chat.quota import quota_release, quota_status_for
 from chat.selectors import chat_detail_queryset_for, chat_list_for
 from chat.sending import SendPlan, send_complete, send_prepare, send_stream
 from chat.services import chat_create, chat_delete_all, chat_update
@@ -152,10 +153,12 @@ class AsyncSendView(AsyncAPIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     def perform_authentication(self, request):
-        pass  # done in `authorize`, on the database pool
+        if request.method != "POST":  # the send itself authenticates in `authorize`, on the pool
+            super().perform_authentication(request)
 
     def check_permissions(self, request):
-        pass  # done in `authorize`, on the database pool
+        if request.method != "POST":
+            super().check_permissions(request)
 
     def authorize(self, request):
         self.caller = request.user  # DRF's authenticators run here
@@ -172,7 +175,7 @@ class AsyncSendView(AsyncAPIView):
         """Run `prepare` (authorize, validate, reserve) on the pool, then `respond` (ask the model, render)."""
         self.caller, plan, quota = None, None, None
         try:
-            plan = await run_db(prepare)
+            plan = await self.prepared(prepare)
             quota = plan.reservation.status
             response = await self.respond(plan)
         except Exception as error:
@@ -187,6 +190,18 @@ class AsyncSendView(AsyncAPIView):
             for header, value in rate_limit_headers(quota).items():
                 response[header] = value
         return response
+
+    @staticmethod
+    async def prepared(prepare: Callable[[], SendPlan]) -> SendPlan:
+        """Run `prepare` on the pool; a client gone meanwhile gets its reservation given back."""
+        unit = asyncio.ensure_future(run_db(prepare))
+        try:
+            return await asyncio.shield(unit)
+        except asyncio.CancelledError:
+            await asyncio.wait([unit])
+            if not unit.cancelled() and unit.exception() is None:
+                await asyncio.shield(run_db(quota_release, reservation=unit.result().reservation))
+            raise
 
     async def respond(self, plan: SendPlan) -> HttpResponseBase:
         """Ask the model for a prepared send and render the answer: JSON, or a stream when asked for."""

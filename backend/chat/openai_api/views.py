@@ -6,6 +6,8 @@ storage and cancellation. Only the shapes differ: OpenAI's requests, answers and
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.api.event_stream import event_stream_response
-from chat.api.views import RATE_LIMIT_HEADERS, AsyncSendView
+from chat.api.views import RATE_LIMIT_HEADERS, AsyncSendView, EventStreamRenderer
+from chat.exceptions import QuotaExceeded
 from chat.gateway import CompletionRequest, get_gateway
 from chat.openai_api.serializers import (
     ChatCompletionRequestSerializer,
@@ -30,9 +33,10 @@ from chat.openai_api.serializers import (
     message_text,
 )
 from chat.openai_api.wire import completion_body, completion_chunks, completion_id, error_body, error_body_for
-from chat.sending import SendPlan, completion_prepare, send_complete, send_stream
+from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
 from config.exceptions import error_answer
 
+CHAT_ID = re.compile(r"[0-9]{1,18}")
 PASSED_ON = ("top_p", "presence_penalty", "frequency_penalty", "seed", "stop", "max_completion_tokens")
 
 
@@ -52,11 +56,14 @@ def openai_exception_handler(exc, context):
     answer = error_answer(exc)
     if answer is None:
         return None  # a bug: Django's JSON 500
+    headers = dict(answer.headers)
     if isinstance(exc, NotAuthenticated | AuthenticationFailed):
         message = "Incorrect or missing API key: send `Authorization: Bearer cbk_...`."
         if isinstance(exc, AuthenticationFailed):
-            message = str(exc.detail)
+            message = answer.detail or message
         body = error_body(message, type="invalid_request_error", code="invalid_api_key")
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
     elif isinstance(exc, ValidationError):
         param, message = _first_error(exc.detail)
         if param == "model":
@@ -68,7 +75,9 @@ def openai_exception_handler(exc, context):
         body = error_body(answer.detail, type="invalid_request_error", code=str(exc.default_code))
     else:
         body = error_body_for(answer)
-    return Response(body, status=answer.status, headers=answer.headers)
+        if isinstance(exc, QuotaExceeded):
+            headers["x-should-retry"] = "false"  # the SDKs' own retries cannot help before the reset
+    return Response(body, status=answer.status, headers=headers)
 
 
 OPENAI_ERRORS = {
@@ -92,7 +101,8 @@ class ChatCompletionsView(AsyncSendView):
     or appended to the chat named by the `X-Chat-ID` header.
     """
 
-    renderer_classes = [JSONRenderer]
+    # `stream` in the body decides; an SSE client's `Accept: text/event-stream` is welcome either way.
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     def get_exception_handler(self):
         return openai_exception_handler
@@ -137,14 +147,16 @@ class ChatCompletionsView(AsyncSendView):
         value = request.headers.get("X-Chat-ID")
         if value is None:
             return None
-        if not value.isdigit() or len(value) > 18:
+        if not CHAT_ID.fullmatch(value):
             raise ValidationError({"X-Chat-ID": ["Expected the id of one of your chats."]})
         return int(value)
 
     async def respond(self, plan: SendPlan):
         identifier = completion_id()
         if self.stream:
-            items = send_stream(plan=plan, gateway=get_gateway())
+            # Wait for the model's first piece before answering 200: a model that fails to start
+            # answers 502/503/504 like a plain call, and the SDKs raise their matching errors.
+            items = await started(send_stream(plan=plan, gateway=get_gateway()))
             return event_stream_response(
                 completion_chunks(
                     items, completion_id=identifier, model=plan.request.model, include_usage=self.include_usage

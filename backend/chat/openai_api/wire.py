@@ -5,6 +5,7 @@ The official SDKs parse these; field names and shapes follow OpenAI's API refere
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -89,19 +90,21 @@ async def completion_chunks(
                 **({"usage": None} if include_usage else {}),
             }
         )
-        async for item in items:
-            if isinstance(item, StreamPieces):
-                yield b"".join(piece_start + json.dumps(piece).encode() + piece_end for piece in item)
-                continue
-            choice = item.prompt.reply.ordered_choices[0]
-            last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice.finish_reason or "stop"}]}
-            if include_usage:
-                last["usage"] = None
-            tail = [_data(last)]
-            if include_usage:
-                tail.append(_data({**base, "choices": [], "usage": usage_body(item)}))
-            tail.append(b"data: [DONE]\n\n")
-            yield b"".join(tail)
+        async with contextlib.aclosing(items):  # a client gone: the pipeline stores what it saw, now
+            async for item in items:
+                if isinstance(item, StreamPieces):
+                    yield b"".join(piece_start + json.dumps(piece).encode() + piece_end for piece in item)
+                    continue
+                choice = item.prompt.reply.ordered_choices[0]
+                finish = choice.finish_reason or "stop"
+                last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
+                if include_usage:
+                    last["usage"] = None
+                tail = [_data(last)]
+                if include_usage:
+                    tail.append(_data({**base, "choices": [], "usage": usage_body(item)}))
+                tail.append(b"data: [DONE]\n\n")
+                yield b"".join(tail)
     except Exception as error:
         answer = error_answer(error)
         if answer is None:

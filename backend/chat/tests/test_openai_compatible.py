@@ -244,3 +244,77 @@ def test_sixteen_simultaneous_sdk_calls_with_five_left_give_exactly_five_replies
     assert Reply.objects.count() == 5
     assert DailyUsage.objects.get(user=user).used == 5
     assert not QuotaReservation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("directive", "error", "status"),
+    [
+        ("[[mock:status=500]]", openai.InternalServerError, 502),
+        ("[[mock:status=429]]", openai.InternalServerError, 503),
+    ],
+)
+def test_a_streamed_call_whose_model_fails_to_start_keeps_the_status(server, key, user, directive, error, status):
+    with pytest.raises(error) as failed:
+        ask(sdk(server, key), f"hi {directive}", stream=True)
+
+    assert failed.value.status_code == status
+    assert not DailyUsage.objects.filter(user=user, used__gt=0).exists()
+
+
+def test_an_sse_client_asking_for_text_event_stream_gets_the_stream(server, key):
+    with httpx.stream(
+        "POST",
+        f"{server.url}/api/openai/v1/chat/completions",
+        json={"model": MODEL, "messages": [{"role": "user", "content": "sse"}], "stream": True},
+        headers={"Authorization": f"Bearer {key}", "Accept": "text/event-stream"},
+        timeout=10,
+    ) as response:
+        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+
+    assert response.status_code == 200
+    assert lines[-1] == "data: [DONE]"
+
+
+@pytest.mark.parametrize("header", ["\u00b2", "12a", "-1", "1" * 19])
+def test_a_malformed_x_chat_id_is_a_400(server, key, header):
+    response = httpx.post(
+        f"{server.url}/api/openai/v1/chat/completions",
+        json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}]},
+        headers={"Authorization": f"Bearer {key}", "X-Chat-ID": header.encode("latin-1")},
+        timeout=10,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "X-Chat-ID"
+
+
+def test_a_body_nested_just_under_the_decoders_limit_is_a_400(server, key):
+    stop = "[" * 900 + "]" * 900
+    body = '{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stop": ' + stop + "}"
+    response = httpx.post(
+        f"{server.url}/api/openai/v1/chat/completions",
+        content=body.encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        timeout=10,
+    )
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]["message"]
+
+
+def test_a_bad_jwt_is_an_authentication_error_with_a_readable_message(server):
+    with pytest.raises(openai.AuthenticationError) as refused:
+        ask(sdk(server, "not.a.jwt"))
+
+    assert refused.value.body["message"] == "Given token not valid for any token type"
+    assert refused.value.response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_the_quota_refusal_tells_the_sdk_not_to_retry(server, key, user):
+    user.daily_limit = 0
+    user.save()
+
+    with pytest.raises(openai.RateLimitError) as refused:
+        ask(sdk(server, key))
+
+    assert refused.value.response.headers["x-should-retry"] == "false"
