@@ -32,6 +32,7 @@ from chat.exceptions import ChatDeletedMidAnswer, ChatNotFound
 from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamPieces
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import QuotaStatus, Reservation, quota_commit, quota_release, quota_renew, quota_reserve
+from chat.services import ensure_room_for_a_chat
 from config.metrics import TOKENS
 
 CONTEXT_LABELS = {
@@ -150,6 +151,8 @@ def completion_prepare(
     message) and the reply are stored in chat `chat_id` (the user's, else ChatNotFound) or in a new chat."""
     if chat_id is not None and not ChatBot.objects.owned_by(user).filter(pk=chat_id).exists():
         raise ChatNotFound()
+    if chat_id is None:
+        ensure_room_for_a_chat(user=user)
     reservation = quota_reserve(user=user)
     return SendPlan(
         user_id=user.pk,

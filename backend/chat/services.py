@@ -34,15 +34,20 @@ def context_update(*, chat: ChatBot, context: dict[str, str | None]) -> None:
             Prompt.objects.filter(chatbot=chat, kind=kind).delete()
 
 
+def ensure_room_for_a_chat(*, user) -> None:
+    """ChatLimitReached once `user` keeps CHAT_MAX_PER_USER chats (however they were made)."""
+    if ChatBot.objects.owned_by(user).count() >= settings.CHAT_MAX_PER_USER:
+        raise ChatLimitReached(
+            f"You can keep at most {settings.CHAT_MAX_PER_USER} chats. Delete some to start new ones."
+        )
+
+
 @transaction.atomic
 def chat_create(
     *, user, title: str = "", config: dict[str, Any] | None = None, context: dict[str, str | None] | None = None
 ) -> ChatBot:
     """A new chat for `user`; ChatLimitReached once they keep CHAT_MAX_PER_USER chats."""
-    if ChatBot.objects.owned_by(user).count() >= settings.CHAT_MAX_PER_USER:
-        raise ChatLimitReached(
-            f"You can keep at most {settings.CHAT_MAX_PER_USER} chats. Delete some to start new ones."
-        )
+    ensure_room_for_a_chat(user=user)
     chat = ChatBot.objects.create(user=user, title=title.strip())
     Config.objects.create(chatbot=chat, **{**config_defaults(), **(config or {})})
     context_update(chat=chat, context=context or {})

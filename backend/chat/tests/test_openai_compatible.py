@@ -318,3 +318,17 @@ def test_the_quota_refusal_tells_the_sdk_not_to_retry(server, key, user):
         ask(sdk(server, key))
 
     assert refused.value.response.headers["x-should-retry"] == "false"
+
+
+def test_calls_that_would_make_a_chat_past_the_cap_are_refused_but_x_chat_id_still_works(api_server, key, user):
+    server = api_server(workers=1, CHAT_MAX_PER_USER="2")
+    chats = [ChatBotFactory(user=user) for _ in range(2)]
+    client = sdk(server, key)
+
+    with pytest.raises(openai.BadRequestError) as refused:
+        ask(client)
+    appended = ask(client, extra_headers={"X-Chat-ID": str(chats[0].pk)})
+
+    assert "at most 2 chats" in refused.value.body["message"]
+    assert appended.choices[0].message.content == "Mock reply: Hello"
+    assert ChatBot.objects.filter(user=user).count() == 2
