@@ -97,9 +97,7 @@ def quota_reserve(*, user) -> Reservation:
     day, resets_at = quota_day(at)
     limit = limit_for(user)
     with transaction.atomic():
-        usage = DailyUsage.objects.select_for_update().filter(user=user, day=day).first()
-        if usage is None:  # the first send of the day
-            usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day)
+        usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day)
         counts = usage.reservations.aggregate(
             in_flight=Count("pk", filter=Q(expires_at__gt=at)), expired=Count("pk", filter=Q(expires_at__lte=at))
         )
@@ -108,9 +106,8 @@ def quota_reserve(*, user) -> Reservation:
         in_flight = counts["in_flight"]
         if usage.used + in_flight >= limit:
             QUOTA_REFUSALS.inc()
-            raise QuotaExceeded(
-                QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
-            )
+            status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
+            raise QuotaExceeded(status)
         reservation = QuotaReservation.objects.create(
             usage=usage, created_at=at, expires_at=at + reservation_lifetime()
         )

@@ -306,6 +306,7 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
                     "streamed reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, item.total_tokens
                 )
                 break
+        await upstream.aclose()  # it has nothing more to give; close it now rather than at collection
         yield SendResult(prompt=prompt, quota=plan.reservation.status)
     except (GeneratorExit, asyncio.CancelledError):
         if not storing:
