@@ -235,6 +235,10 @@ def test_api_keys_are_made_with_a_copy_button_listed_and_revoked(app):
     screenshot(page, "api-keys")
 
     assert httpx.get(f"{api.url}/api/v1/auth/me/", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    screenshot(page, "api-keys-phone")
+    page.set_viewport_size({"width": 1200, "height": 800})
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke my laptop").click()
     expect(page.get_by_text("No API keys yet.")).to_be_visible()
