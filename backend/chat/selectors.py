@@ -1,8 +1,10 @@
 """Reads of chats. Every queryset starts from `ChatBot.objects.owned_by(user)`: nobody sees another's chats."""
 
+import datetime as dt
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from chat.models import ChatBot, Choice, Prompt, PromptKind
+from chat.models import ChatBot, Choice, DailyUsage, Prompt, PromptKind
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -29,3 +31,30 @@ def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
         .select_related("config")
         .prefetch_related(Prefetch("prompts", queryset=prompts_with_replies()))
     )
+
+
+def daily_usage_for(user, *, days: int) -> list[dict]:
+    """The last `days` calendar days (server zone), oldest first, zeros included, in one query."""
+    from chat.quota import now, quota_day
+
+    today, _ = quota_day(now())
+    first = today - dt.timedelta(days=days - 1)
+    rows = {
+        row["day"]: row
+        for row in DailyUsage.objects.filter(user=user, day__gte=first, day__lte=today).values(
+            "day", "used", "prompt_tokens", "completion_tokens"
+        )
+    }
+    usage = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        row = rows.get(day, {})
+        usage.append(
+            {
+                "day": day,
+                "completions": row.get("used", 0),
+                "prompt_tokens": row.get("prompt_tokens", 0),
+                "completion_tokens": row.get("completion_tokens", 0),
+            }
+        )
+    return usage

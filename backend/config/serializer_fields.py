@@ -62,3 +62,23 @@ class StrictChoiceField(serializers.ChoiceField):
         if not isinstance(data, str) or data not in self.choice_strings_to_values:
             self.fail("invalid_choice", choices=", ".join(self.choice_strings_to_values))
         return self.choice_strings_to_values[data]
+
+
+class PresentMeansGivenMixin:
+    """For query-string fields: `?name=` is a value (and an invalid one), not "use the default"."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
+class StrictQueryChoiceField(PresentMeansGivenMixin, StrictChoiceField):
+    pass
+
+
+class StrictQueryIntegerField(PresentMeansGivenMixin, serializers.IntegerField):
+    """An integer from a query string: ASCII digits only (no "+5", " 5", "5.0" or other scripts' digits)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not (data.isascii() and data.isdigit()) or len(data) > 9:
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -1,5 +1,8 @@
 """Settings for the test suite: the production settings, served over plain HTTP on loopback."""
 
+import os
+import tempfile
+
 from config.settings import *  # noqa: F403
 
 SECURE_SSL_REDIRECT = False
@@ -7,3 +10,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-process tests run the send path's database work on the test's own thread, inside its
 # transaction; tests that start a real server process exercise the thread pool.
 CHAT_DB_THREADS = 0
+
+# The throttles' file cache of the test run is its own (and its server processes', which inherit
+# CACHE_DIR), never the one `make run` uses: counters must not leak between the two.
+if not REDIS_URL:  # noqa: F405
+    CACHES["default"]["LOCATION"] = os.environ.setdefault(  # noqa: F405
+        "CACHE_DIR", tempfile.mkdtemp(prefix="chatbot-test-cache-")
+    )

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import throttled_admin_login
-from chat.api.views import ModelsView
+from chat.api.views import ModelsView, UsageView
 from config.views import HealthView, RedocView, SwaggerView
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/v1/auth/me/usage/", UsageView.as_view(), name="usage"),
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/chats/", include("chat.api.urls")),
     path("api/v1/models/", ModelsView.as_view(), name="models"),

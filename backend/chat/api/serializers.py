@@ -11,6 +11,8 @@ from config.serializer_fields import (
     StrictFloatField,
     StrictIntegerField,
     StrictModelSerializer,
+    StrictQueryChoiceField,
+    StrictQueryIntegerField,
 )
 
 CONTEXT_MAX_CHARS = 2000
@@ -131,3 +133,33 @@ class QuotaExceededSerializer(serializers.Serializer):
 class ModelListSerializer(serializers.Serializer):
     default = serializers.CharField()
     models = serializers.ListField(child=serializers.CharField())
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    days = StrictQueryIntegerField(min_value=1, max_value=90, required=False, default=30)
+
+
+class DailyUsageSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    completions = serializers.IntegerField()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = StrictQueryChoiceField(choices=["md", "json"], required=False, default="md")
+
+
+class ReplyExportSerializer(ReplySerializer):
+    class Meta(ReplySerializer.Meta):
+        fields = [*ReplySerializer.Meta.fields, "upstream_id"]
+
+
+class PromptExportSerializer(PromptSerializer):
+    reply = ReplyExportSerializer(read_only=True, allow_null=True)
+
+
+class ChatExportSerializer(ChatDetailSerializer):
+    """Every stored field of a chat, for `?format=json` exports."""
+
+    prompts = PromptExportSerializer(many=True, read_only=True)

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from adrf.views import APIView as AsyncAPIView
 from django.conf import settings
-from django.http import HttpResponseBase
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -20,19 +22,24 @@ from chat.api.event_stream import event_stream_response, prompt_events
 from chat.api.rate_limit import rate_limit_headers
 from chat.api.serializers import (
     ChatDetailSerializer,
+    ChatExportSerializer,
     ChatListQuerySerializer,
     ChatSummarySerializer,
     ChatWriteSerializer,
+    DailyUsageSerializer,
+    ExportQuerySerializer,
     MessageCreateSerializer,
     ModelListSerializer,
     PromptSerializer,
     QuotaExceededSerializer,
+    UsageQuerySerializer,
 )
 from chat.database import run_db
 from chat.exceptions import QuotaExceeded
+from chat.export import chat_markdown
 from chat.gateway import get_gateway
 from chat.quota import quota_release, quota_status_for
-from chat.selectors import chat_detail_queryset_for, chat_list_for
+from chat.selectors import chat_detail_queryset_for, chat_list_for, daily_usage_for
 from chat.sending import SendPlan, send_complete, send_prepare, send_stream
 from chat.services import chat_create, chat_delete_all, chat_update
 from config.schema import ErrorDetailSerializer
@@ -255,3 +262,43 @@ class ModelsView(APIView):
         return Response(
             ModelListSerializer({"default": settings.OPENAI_MODEL, "models": settings.OPENAI_ALLOWED_MODELS}).data
         )
+
+
+class UsageView(APIView):
+    """Your completions and tokens per day, oldest first, days without any included."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="How many days back, today included (1 to 90).")],
+        responses={200: DailyUsageSerializer(many=True)},
+    )
+    def get(self, request):
+        query = UsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        usage = daily_usage_for(request.user, days=query.validated_data["days"])
+        return Response(DailyUsageSerializer(usage, many=True).data)
+
+
+class ChatExportView(generics.RetrieveAPIView):
+    """The whole chat as a file: Markdown to read (default), or JSON with every stored field."""
+
+    def get_queryset(self):
+        return chat_detail_queryset_for(self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["md", "json"], description="`md` (default) or `json`.")],
+        responses={
+            (200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR, description="The chat as a Markdown file."),
+            (200, "application/json"): ChatExportSerializer,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chat = self.get_object()
+        if query.validated_data["format"] == "json":
+            body = json.dumps(ChatExportSerializer(chat).data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+            response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        else:
+            response = HttpResponse(chat_markdown(chat), content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="chat-{chat.pk}.{query.validated_data["format"]}"'
+        return response

@@ -1,0 +1,42 @@
+"""A whole chat as a document to take away: Markdown to read, JSON with every stored field."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from chat.models import CONTEXT_KINDS, ChatBot, PromptKind
+from chat.sending import CONTEXT_LABELS
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def chat_markdown(chat: ChatBot) -> str:
+    """Title, settings, context, then each turn with its time and model. `chat` comes from
+    `chat_detail_queryset_for` (prompts, replies and choices loaded)."""
+    config = chat.config
+    lines = [f"# {chat.title or 'Untitled chat'}", ""]
+    lines.append(f"- Started: {_when(chat.created_at)}")
+    lines.append(f"- Last activity: {_when(chat.updated_at)}")
+    lines.append(f"- Model: {config.model}, temperature {float(config.temperature):g}, max tokens {config.max_tokens}")
+    if config.system_prompt:
+        lines += ["", "## System prompt", "", config.system_prompt]
+    prompts = list(chat.prompts.all())
+    context = {prompt.kind: prompt.content for prompt in prompts if prompt.kind in CONTEXT_KINDS}
+    if context:
+        lines += ["", "## Context", ""]
+        lines += [f"- **{CONTEXT_LABELS[kind]}:** {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
+    lines += ["", "## Conversation"]
+    for prompt in prompts:
+        if prompt.kind != PromptKind.MESSAGE:
+            continue
+        lines += ["", f"### You, {_when(prompt.created_at)}", "", prompt.content]
+        reply = getattr(prompt, "reply", None)
+        if reply is None:
+            continue
+        for choice in reply.ordered_choices:
+            lines += ["", f"### Assistant ({reply.model}), {_when(reply.created_at)}", "", choice.content]
+            if choice.finish_reason and choice.finish_reason != "stop":
+                lines += ["", f"_(reply ended: {choice.finish_reason})_"]
+    return "\n".join(lines) + "\n"
