@@ -284,6 +284,10 @@ class ChatExportView(generics.RetrieveAPIView):
     def get_queryset(self):
         return chat_detail_queryset_for(self.request.user)
 
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=` chooses the file's type, so an `Accept: text/markdown` is no reason for a 406.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["md", "json"], description="`md` (default) or `json`.")],
         responses={

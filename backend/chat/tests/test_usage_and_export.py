@@ -78,7 +78,7 @@ def make_chat_to_export(user):
 def test_a_markdown_export_reads_as_a_document(auth_client, user):
     chat = make_chat_to_export(user)
 
-    response = auth_client.get(f"/api/v1/chats/{chat.pk}/export/")
+    response = auth_client.get(f"/api/v1/chats/{chat.pk}/export/", HTTP_ACCEPT="text/markdown")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
