@@ -41,7 +41,7 @@ import httpx
 BACKEND = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BACKEND))
 
-from testing.servers import start_api, start_mock_llm  # noqa: E402
+from testing.servers import child_pids, start_api, start_mock_llm  # noqa: E402
 
 SLOW_REPLY = "[[mock:latency=0.5]] [[mock:chunk_delay=0.2]] [[mock:words=8]] go"  # ~1.9 s a reply
 MODEL = "gpt-4o-mini"
@@ -293,19 +293,6 @@ def cpu_of(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of stat
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:  # field 4 of stat: parent
-                found.append(int(entry))
-    return found
-
-
 def machine_ticks() -> tuple[int, int]:
     """All cores' busy and total clock ticks so far (/proc/stat; iowait counts as idle)."""
     ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -320,7 +307,7 @@ class Books:
         self.api_master, self.mock_pid = api.pid, mock.pid
 
     def sample(self) -> dict:
-        api = {pid: cpu_of(pid) for pid in [self.api_master, *children_of(self.api_master)]}
+        api = {pid: cpu_of(pid) for pid in [self.api_master, *child_pids(self.api_master)]}
         return {
             "api": {p: c for p, c in api.items() if c is not None},
             "mock": {self.mock_pid: cpu_of(self.mock_pid)},

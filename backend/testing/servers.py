@@ -21,6 +21,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a gunicorn master's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:  # field 4 of stat: parent
+                found.append(int(entry))
+    return found
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
     """Until `url` answers; a 503 counts (a health check reporting a dependency down is up itself)."""
     deadline = time.monotonic() + timeout

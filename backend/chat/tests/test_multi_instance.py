@@ -7,7 +7,6 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from chat.models import DailyUsage, Prompt, QuotaReservation, Reply
 from chat.quota import RESERVATION_MARGIN
 from chat.tests.factories import ChatBotFactory, UserFactory
+from testing.servers import child_pids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,19 +27,6 @@ def post(server, token, chat, content, timeout=30):
         headers={"Authorization": f"Bearer {token}"},
         timeout=timeout,
     )
-
-
-def workers_of(master_pid: int) -> list[int]:
-    children = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master_pid:
-                children.append(int(entry))
-    return children
 
 
 def test_bursts_split_across_two_servers_never_admit_more_than_the_limit(api_server):
@@ -84,7 +71,7 @@ def test_a_worker_killed_mid_answer_leaves_nothing_half_stored_and_frees_the_quo
         assert time.monotonic() < deadline, "the upstream call never started"
         time.sleep(0.05)
     reserved_at = QuotaReservation.objects.get().created_at
-    for pid in workers_of(victim.pid):
+    for pid in child_pids(victim.pid):
         os.kill(pid, signal.SIGKILL)  # in the middle of the upstream call
     doomed.join(10)
 
