@@ -35,10 +35,6 @@ class ChatLimitReached(ChatError):
     """The user has as many chats as one user may keep."""
 
 
-class PromptNotRegenerable(ChatError):
-    """Only the last message of a chat can be answered again."""
-
-
 class QuotaExceeded(ChatError):
     """No completion left today."""
 

@@ -19,9 +19,7 @@ from rest_framework.views import exception_handler
 from accounts.api_keys import ApiKeyLimitReached
 from chat.exceptions import (
     ChatError,
-    ChatLimitReached,
     ChatNotFound,
-    PromptNotRegenerable,
     QuotaExceeded,
     UpstreamBusy,
     UpstreamError,
@@ -68,12 +66,10 @@ def error_answer(exc: BaseException) -> ErrorAnswer | None:
         return ErrorAnswer(status.HTTP_502_BAD_GATEWAY, {"detail": exc.detail}, code="upstream_error")
     if isinstance(exc, ChatNotFound):
         return ErrorAnswer(status.HTTP_404_NOT_FOUND, {"detail": exc.detail}, code="not_found")
-    if isinstance(exc, ChatLimitReached | PromptNotRegenerable):
+    if isinstance(exc, ChatError):  # ChatLimitReached and any other refusal of the request itself
         return ErrorAnswer(status.HTTP_400_BAD_REQUEST, {"detail": exc.detail}, code="invalid_request")
     if isinstance(exc, ApiKeyLimitReached):
         return ErrorAnswer(status.HTTP_400_BAD_REQUEST, {"detail": str(exc)}, code="invalid_request")
-    if isinstance(exc, ChatError):
-        return ErrorAnswer(status.HTTP_400_BAD_REQUEST, {"detail": exc.detail}, code="invalid_request")
     if isinstance(exc, DATABASE_OUTAGE):
         logger.error("database unavailable error=%s", type(exc).__name__)
         return ErrorAnswer(
