@@ -76,20 +76,14 @@ async def completion_chunks(
 ) -> AsyncIterator[bytes]:
     """`chat.completion.chunk` events, then `[DONE]`; a failure mid-way is one `error` event instead."""
     base = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+    # With include_usage every chunk carries `"usage": null` until the last one, as OpenAI's do.
+    usage_null = {"usage": None} if include_usage else {}
     head = json.dumps(base, separators=(",", ":"))[:-1].encode()  # without its closing brace
     piece_start = b"data: " + head + b',"choices":[{"index":0,"delta":{"content":'
-    piece_end = b'},"logprobs":null,"finish_reason":null}]}\n\n'
-    usage_null = b',"usage":null' if include_usage else b""
-    if include_usage:
-        piece_end = piece_end[:-3] + usage_null + b"}\n\n"
+    piece_end = b'},"logprobs":null,"finish_reason":null}]' + (b',"usage":null' if include_usage else b"") + b"}\n\n"
     try:
-        yield _data(
-            {
-                **base,
-                "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
-                **({"usage": None} if include_usage else {}),
-            }
-        )
+        role = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
+        yield _data({**base, "choices": [role], **usage_null})
         async with contextlib.aclosing(items):  # a client gone: the pipeline stores what it saw, now
             async for item in items:
                 if isinstance(item, StreamPieces):
@@ -97,10 +91,7 @@ async def completion_chunks(
                     continue
                 choice = item.prompt.reply.ordered_choices[0]
                 finish = choice.finish_reason or "stop"
-                last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
-                if include_usage:
-                    last["usage"] = None
-                tail = [_data(last)]
+                tail = [_data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}], **usage_null})]
                 if include_usage:
                     tail.append(_data({**base, "choices": [], "usage": usage_body(item)}))
                 tail.append(b"data: [DONE]\n\n")
