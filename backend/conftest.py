@@ -47,6 +47,11 @@ def _fast_and_unthrottled(settings):
     settings.CHAT_DAILY_LIMIT = 5
     # Nothing in the tests may reach the real OpenAI: unreachable unless a test points it at the mock.
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
+    # Nor GitHub or Kakao: the social-login tests point these at the fake provider (fakeoauth).
+    settings.GITHUB_URL = "http://127.0.0.1:9/github"
+    settings.KAKAO_AUTH_URL = settings.KAKAO_API_URL = "http://127.0.0.1:9/kakao"
+    settings.GITHUB_CLIENT_ID = settings.KAKAO_CLIENT_ID = ""
+    settings.SOCIAL_START_THROTTLE_RATE = "10000/minute"
 
 
 @pytest.fixture(autouse=True)

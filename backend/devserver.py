@@ -1,4 +1,7 @@
-"""`make run`: the API on :8000, the SPA on :5173 and, without OPENAI_API_KEY, the mock OpenAI server.
+"""`make run`: the API on :8000, the SPA on :5173 and, for what has no real keys, the bundled fakes.
+
+Without OPENAI_API_KEY the mock OpenAI server answers; without GITHUB_CLIENT_ID / KAKAO_CLIENT_ID
+that provider logs people in through the fake OAuth provider (its consent page lets you pick who).
 
 Stops everything on Ctrl-C, or when any of them exits.
 """
@@ -17,6 +20,7 @@ REPO = BACKEND.parent
 API_PORT = os.environ.get("API_PORT", "8000")
 SPA_PORT = os.environ.get("SPA_PORT", "5173")
 MOCK_PORT = os.environ.get("MOCKLLM_PORT", "9000")
+FAKEOAUTH_PORT = os.environ.get("FAKEOAUTH_PORT", "9100")
 
 
 def main() -> int:
@@ -29,6 +33,27 @@ def main() -> int:
         env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{MOCK_PORT}/v1"
         print(f"No OPENAI_API_KEY set: using the bundled mock OpenAI server at {env['OPENAI_BASE_URL']}", flush=True)
         commands.append([sys.executable, "-m", "mockllm", "--port", MOCK_PORT])
+    fake = f"http://127.0.0.1:{FAKEOAUTH_PORT}"
+    fakes = {
+        "GitHub": {
+            "GITHUB_CLIENT_ID": "fake-github-app",
+            "GITHUB_CLIENT_SECRET": "fake",
+            "GITHUB_URL": f"{fake}/github",
+        },
+        "Kakao": {
+            "KAKAO_CLIENT_ID": "fake-kakao-app",
+            "KAKAO_AUTH_URL": f"{fake}/kakao",
+            "KAKAO_API_URL": f"{fake}/kakao",
+        },
+    }
+    faked = [name for name in fakes if not env.get(f"{name.upper()}_CLIENT_ID")]
+    if faked:
+        for name in faked:
+            env.update(fakes[name])
+        print(
+            f"No client id for {' and '.join(faked)}: their login uses the bundled fake provider at {fake}", flush=True
+        )
+        commands.append([sys.executable, "-m", "fakeoauth", "--port", FAKEOAUTH_PORT])
     commands.append(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", API_PORT]
     )

@@ -1,3 +1,5 @@
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -17,8 +19,28 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
+# Providers are configured by environment variables and we keep no provider tokens or allauth email
+# rows: only the linked accounts are worth showing (on each user, and in allauth's own list).
+for unused in (SocialApp, SocialToken, EmailAddress):
+    if admin.site.is_registered(unused):
+        admin.site.unregister(unused)
+
+
+class SocialAccountInline(admin.TabularInline):
+    model = SocialAccount
+    fields = ["provider", "uid", "date_joined", "last_login"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = True
+    verbose_name = "linked login provider"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = [SocialAccountInline]
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["email"]

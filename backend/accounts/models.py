@@ -35,7 +35,9 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of the service (the original design's Member)."""
 
-    email = models.EmailField(max_length=254, unique=True)
+    # Empty (NULL) only for someone who signed up through a provider that gave no verified email:
+    # they log in through that provider alone.
+    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
     nickname = models.CharField(max_length=50, blank=True)
     born_year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
@@ -62,11 +64,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or f"user {self.pk} (no email)"
 
     def clean(self):
         super().clean()
-        self.email = UserManager.normalize_email(self.email)
+        self.email = UserManager.normalize_email(self.email) or None
 
 
 class ApiKey(models.Model):
@@ -91,3 +93,30 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SocialLoginCode(models.Model):
+    """A one-time secret of the social login, stored as a SHA-256 like an API key.
+
+    `login`: what the SPA exchanges, with the PKCE verifier of `code_challenge`, for a token pair
+    (after a provider's callback). `link`: the ticket in a `start_url` that makes the provider
+    login link to `user` instead; when it comes back, the provider account to link waits in
+    `pending_link` of the `login` code and is linked only when that code is exchanged, so whoever
+    holds the verifier, and only they, completes it.
+    """
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", "log in"
+        LINK = "link", "link a provider"
+
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=30)
+    code_challenge = models.CharField(max_length=43, blank=True)
+    pending_link = models.JSONField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.user} ({self.provider})"

@@ -9,6 +9,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey, User, UserManager
+from accounts.social.serializers import LinkedSocialAccountSerializer
+from accounts.social.services import can_log_in_with_password
 from chat.quota import quota_status_for
 from config.serializer_fields import StrictCharField, StrictModelSerializer
 
@@ -33,7 +35,7 @@ class SignupSerializer(StrictModelSerializer):
             "job": {"allow_null": True},
             "born_year": {"allow_null": True},
             # Uniqueness is checked once, case-insensitively, in validate_email.
-            "email": {"validators": []},
+            "email": {"validators": [], "required": True, "allow_null": False, "allow_blank": False},
         }
 
     def validate_email(self, value: str) -> str:
@@ -53,15 +55,20 @@ class SignupSerializer(StrictModelSerializer):
 
 class UserSerializer(StrictModelSerializer):
     quota = serializers.SerializerMethodField()
+    social_accounts = LinkedSocialAccountSerializer(source="socialaccount_set", many=True, read_only=True)
+    has_password = serializers.SerializerMethodField(help_text="Whether email and password log this user in.")
 
     class Meta:
         model = User
-        fields = ["id", "email", "nickname", "born_year", "job", "quota"]
+        fields = ["id", "email", "nickname", "born_year", "job", "quota", "social_accounts", "has_password"]
         read_only_fields = ["id", "email", "quota"]
         extra_kwargs = {"job": {"allow_null": True}, "born_year": {"allow_null": True}}
 
     def get_quota(self, user: User) -> QuotaSerializer:
         return QuotaSerializer(quota_status_for(user)).data
+
+    def get_has_password(self, user: User) -> bool:
+        return can_log_in_with_password(user)
 
 
 class LogoutSerializer(serializers.Serializer):

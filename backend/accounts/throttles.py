@@ -15,3 +15,12 @@ class AuthRateThrottle(FailOpenThrottleMixin, AnonRateThrottle):
     def get_cache_key(self, request, view):
         # Keyed by client address (see NUM_PROXIES) whether or not the caller sent a token.
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class SocialStartThrottle(AuthRateThrottle):
+    """Per-IP limit on starting a provider login: each start stores a short session."""
+
+    scope = "social_start"
+
+    def get_rate(self) -> str:
+        return settings.SOCIAL_START_THROTTLE_RATE

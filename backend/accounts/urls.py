@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.social import views as social
 
 urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
@@ -10,4 +11,12 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("keys/", views.ApiKeyListView.as_view(), name="api-keys"),
     path("keys/<int:pk>/", views.ApiKeyDetailView.as_view(), name="api-key-detail"),
+    path("social/", social.SocialProvidersView.as_view(), name="social-providers"),
+    path("social/exchange/", social.SocialExchangeView.as_view(), name="social-exchange"),
+    path("social/<slug:provider>/start/", social.SocialStartView.as_view(), name="social-start"),
+    # allauth finds each provider's callback by the URL name `<provider>_callback`.
+    path("social/github/callback/", social.social_callback, {"provider": "github"}, name="github_callback"),
+    path("social/kakao/callback/", social.social_callback, {"provider": "kakao"}, name="kakao_callback"),
+    path("social/<slug:provider>/link/", social.SocialLinkView.as_view(), name="social-link"),
+    path("social/<slug:provider>/", social.SocialAccountView.as_view(), name="social-account"),
 ]

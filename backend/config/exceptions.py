@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from accounts.api_keys import ApiKeyLimitReached
+from accounts.exceptions import AccountError, AccountNotFound
 from chat.exceptions import (
     ChatError,
     ChatNotFound,
@@ -68,6 +69,10 @@ def error_answer(exc: BaseException) -> ErrorAnswer | None:
         return ErrorAnswer(status.HTTP_404_NOT_FOUND, {"detail": exc.detail}, code="not_found")
     if isinstance(exc, ChatError):  # ChatLimitReached and any other refusal of the request itself
         return ErrorAnswer(status.HTTP_400_BAD_REQUEST, {"detail": exc.detail}, code="invalid_request")
+    if isinstance(exc, AccountNotFound):
+        return ErrorAnswer(status.HTTP_404_NOT_FOUND, {"detail": exc.detail}, code="not_found")
+    if isinstance(exc, AccountError):
+        return ErrorAnswer(status.HTTP_400_BAD_REQUEST, {"detail": exc.detail}, code="invalid_request")
     if isinstance(exc, ApiKeyLimitReached):
         return ErrorAnswer(status.HTTP_400_BAD_REQUEST, {"detail": str(exc)}, code="invalid_request")
     if isinstance(exc, DATABASE_OUTAGE):
@@ -88,7 +93,7 @@ def error_answer(exc: BaseException) -> ErrorAnswer | None:
 
 def api_exception_handler(exc, context):
     """DRF's handler, with our application errors and database outages answered by `error_answer`."""
-    if isinstance(exc, ChatError | ApiKeyLimitReached | OperationalError | InterfaceError):
+    if isinstance(exc, ChatError | AccountError | ApiKeyLimitReached | OperationalError | InterfaceError):
         answer = error_answer(exc)
         return Response(answer.body, status=answer.status, headers=answer.headers)
     return exception_handler(exc, context)

@@ -8,7 +8,8 @@ Django's own classes (`check --deploy` looks for their exact paths); these are t
 On `/api/` these hooks do no I/O: the API authenticates with bearer tokens, so the session is
 never loaded or saved and no message is stored; what is left is header arithmetic. There they
 run on the event loop. Everywhere else (the admin, whose session and messages hooks do touch the
-database) Django's own path runs.
+database, and the social login's start and callback, which keep the OAuth state in a session)
+Django's own path runs.
 """
 
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
@@ -17,11 +18,13 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
 API_PREFIX = "/api/"
+SESSION_PATHS = "/api/v1/auth/social/"
 
 
 class InlineOnApiPathsMixin:
     async def __acall__(self, request):
-        if not request.path_info.startswith(API_PREFIX):
+        path = request.path_info
+        if not path.startswith(API_PREFIX) or path.startswith(SESSION_PATHS):
             return await super().__acall__(request)
         response = self.process_request(request) if hasattr(self, "process_request") else None
         response = response or await self.get_response(request)

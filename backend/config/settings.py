@@ -36,6 +36,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our own static files, no CDN
     "django_guid",
+    # django-allauth for the provider side of social login (state, PKCE, token exchange, profile);
+    # simplejwt stays the only issuer of our tokens (accounts/social/).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.kakao",
     "accounts",
     "chat",
 ]
@@ -58,6 +65,8 @@ MIDDLEWARE = [
     "config.middleware.AuthenticationMiddleware",
     "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Required by django-allauth (it sets allauth's per-request context).
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -188,6 +197,45 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# --- Social login (accounts/social/) --------------------------------------------------------------
+# A provider is enabled when its client id is set. The only place a browser is ever sent back to is
+# SOCIAL_LOGIN_REDIRECT_URL (the SPA), with a one-time code in the fragment, never a token.
+SOCIAL_LOGIN_REDIRECT_URL = env.str("SOCIAL_LOGIN_REDIRECT_URL", default="http://127.0.0.1:5173/")
+GITHUB_CLIENT_ID = env.str("GITHUB_CLIENT_ID", default="")
+GITHUB_CLIENT_SECRET = env.str("GITHUB_CLIENT_SECRET", default="")
+GITHUB_URL = env.str("GITHUB_URL", default="https://github.com").rstrip("/")
+KAKAO_CLIENT_ID = env.str("KAKAO_CLIENT_ID", default="")
+KAKAO_CLIENT_SECRET = env.str("KAKAO_CLIENT_SECRET", default="")
+KAKAO_AUTH_URL = env.str("KAKAO_AUTH_URL", default="https://kauth.kakao.com").rstrip("/")
+KAKAO_API_URL = env.str("KAKAO_API_URL", default="https://kapi.kakao.com").rstrip("/")
+# Per-IP limit on starting a social login (each start stores a short-lived session).
+SOCIAL_START_THROTTLE_RATE = env.str("SOCIAL_START_THROTTLE_RATE", default="30/minute")
+# Seconds each call to a provider (token, profile) may take before the login fails with `failed`.
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SOCIAL_PROVIDER_TIMEOUT", default=5)
+SOCIALACCOUNT_ADAPTER = "accounts.social.adapter.SocialLoginAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False  # we never call the providers on the user's behalf afterwards
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_PROVIDERS = {
+    # The apps (client id and secret) and the URLs come from the settings above, read at request
+    # time (accounts/social/): no SocialApp rows, and GitHub Enterprise, Kakao and the fake alike.
+    "github": {
+        "SCOPE": ["read:user", "user:email"],
+        "OAUTH_PKCE_ENABLED": True,
+        "provider_class": "accounts.social.providers.GitHubProvider",
+    },
+    "kakao": {
+        "SCOPE": ["profile_nickname", "account_email"],
+        # Kakao's documentation does not list PKCE: its code exchange is authenticated by the app's key.
+        "OAUTH_PKCE_ENABLED": False,
+        "provider_class": "accounts.social.providers.KakaoProvider",
+    },
+}
+# allauth's own account views are not mounted (the API has its own signup and login); these keep
+# its checks consistent with our user model, which has an email and no username.
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 
 # Personal API keys one user may hold.
 API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=10)

@@ -100,6 +100,24 @@ def start_mock_llm(*, latency: float = 0.0, chunk_delay: float = 0.0) -> Server:
     return server
 
 
+def start_fake_oauth() -> Server:
+    """The fake GitHub and Kakao (fakeoauth); `.url` + "/github" and + "/kakao" are their base URLs."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "fakeoauth", "--port", str(port)],
+        cwd=BACKEND_DIR,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_until_up(f"{server.url}/_fake/requests", process)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
 def start_api(*, database_url: str, openai_base_url: str, workers: int = 2, **env_overrides: str) -> Server:
     """`make serve`'s server (gunicorn with uvicorn workers) on loopback."""
     port = free_port()

@@ -1,0 +1,184 @@
+"""Who a provider login is, the one-time codes that hand it to the SPA, linking and unlinking.
+
+The rules (api-contract "Social login"): a provider account seen before is the same user; a new
+one becomes a new user with the provider's verified email, or none; a verified email that already
+belongs to someone is `email_conflict`, never a silent merge; an unverified email matches nobody.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from allauth.socialaccount.models import SocialAccount
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.exceptions import (
+    AccountNotFound,
+    LastLoginMethod,
+    SocialAccountTaken,
+    SocialCodeInvalid,
+    SocialLoginRefused,
+)
+from accounts.models import SocialLoginCode, User, UserManager
+
+CODE_LIFETIME = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ProviderIdentity:
+    """What a provider said about the person who just logged in with it."""
+
+    provider: str
+    uid: str
+    extra_data: dict = field(default_factory=dict)
+    verified_emails: tuple[str, ...] = ()  # the primary one first
+    nickname: str = ""
+
+
+def pkce_challenge(code_verifier: str) -> str:
+    """RFC 7636's S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _hashed(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _code_issue(*, purpose: str, user: User, provider: str, code_challenge: str = "", pending_link=None) -> str:
+    code = secrets.token_urlsafe(32)
+    now = timezone.now()
+    # Spent and expired codes are worth nothing; clear those a while past their time as we go.
+    SocialLoginCode.objects.filter(expires_at__lt=now - timedelta(minutes=10)).delete()
+    SocialLoginCode.objects.create(
+        purpose=purpose,
+        code_hash=_hashed(code),
+        user=user,
+        provider=provider,
+        code_challenge=code_challenge,
+        pending_link=pending_link,
+        expires_at=now + CODE_LIFETIME,
+    )
+    return code
+
+
+def _code_consume(*, code: str, purpose: str, **conditions) -> SocialLoginCode | None:
+    """The code's row if it was unused and unexpired, marked used by this one call; else None.
+
+    The conditional UPDATE is the single-use guarantee: of callers racing with the same code,
+    exactly one changes the row.
+    """
+    now = timezone.now()
+    code_hash = _hashed(code)
+    unused = SocialLoginCode.objects.filter(
+        code_hash=code_hash, purpose=purpose, used_at__isnull=True, expires_at__gt=now, **conditions
+    )
+    if unused.update(used_at=now) != 1:
+        return None
+    return SocialLoginCode.objects.select_related("user").get(code_hash=code_hash)
+
+
+def social_link_ticket_create(*, user: User, provider: str) -> str:
+    """The ticket of a `start_url` that links `provider` to `user` (single use, 60 seconds)."""
+    return _code_issue(purpose=SocialLoginCode.Purpose.LINK, user=user, provider=provider)
+
+
+def social_link_ticket_consume(*, ticket: str, provider: str) -> User | None:
+    row = _code_consume(code=ticket, purpose=SocialLoginCode.Purpose.LINK, provider=provider)
+    return row.user if row is not None and row.user.is_active else None
+
+
+def social_login_resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None) -> str:
+    """The one-time code the SPA exchanges for this login's tokens; SocialLoginRefused if none.
+
+    A race of two first logins of the same provider account (or of two accounts with one email)
+    ends at a unique constraint; the loser looks again and finds the winner's row.
+    """
+    try:
+        return _resolve(identity=identity, code_challenge=code_challenge, link_user_id=link_user_id)
+    except IntegrityError:
+        return _resolve(identity=identity, code_challenge=code_challenge, link_user_id=link_user_id)
+
+
+@transaction.atomic
+def _resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None) -> str:
+    account = SocialAccount.objects.select_related("user").filter(provider=identity.provider, uid=identity.uid).first()
+    issue = {"purpose": SocialLoginCode.Purpose.LOGIN, "provider": identity.provider, "code_challenge": code_challenge}
+
+    if link_user_id is not None:
+        user = User.objects.filter(pk=link_user_id, is_active=True).first()
+        if user is None:
+            raise SocialLoginRefused("failed")
+        if account is not None:
+            if account.user_id != user.pk:
+                raise SocialLoginRefused("already_linked")
+            return _code_issue(user=user, **issue)  # linked already: this is simply a login
+        if SocialAccount.objects.filter(user=user, provider=identity.provider).exists():
+            raise SocialLoginRefused("already_linked")
+        # Linked when the code is exchanged, by whoever holds the verifier (see SocialLoginCode).
+        pending = {"uid": identity.uid, "extra_data": identity.extra_data}
+        return _code_issue(user=user, pending_link=pending, **issue)
+
+    if account is not None:
+        if not account.user.is_active:
+            raise SocialLoginRefused("failed")
+        account.extra_data = identity.extra_data
+        account.last_login = timezone.now()
+        account.save(update_fields=["extra_data", "last_login"])
+        return _code_issue(user=account.user, **issue)
+
+    emails = [UserManager.normalize_email(email) for email in identity.verified_emails if email]
+    if any(User.objects.filter(email__iexact=email).exists() for email in emails):
+        raise SocialLoginRefused("email_conflict")
+    user = User(email=emails[0] if emails else None, nickname=identity.nickname[:50])
+    user.set_unusable_password()
+    user.save()
+    SocialAccount.objects.create(
+        user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
+    )
+    return _code_issue(user=user, **issue)
+
+
+@transaction.atomic
+def social_code_exchange(*, code: str, code_verifier: str) -> User:
+    """The user a login code stands for, the code spent; a pending link is made now."""
+    row = _code_consume(code=code, purpose=SocialLoginCode.Purpose.LOGIN, code_challenge=pkce_challenge(code_verifier))
+    if row is None or not row.user.is_active:
+        raise SocialCodeInvalid()
+    if row.pending_link:
+        user = User.objects.select_for_update().get(pk=row.user_id)
+        if SocialAccount.objects.filter(user=user, provider=row.provider).exists():
+            raise SocialAccountTaken()
+        try:
+            with transaction.atomic():
+                SocialAccount.objects.create(
+                    user=user,
+                    provider=row.provider,
+                    uid=row.pending_link["uid"],
+                    extra_data=row.pending_link.get("extra_data") or {},
+                )
+        except IntegrityError as error:  # someone else linked that provider account meanwhile
+            raise SocialAccountTaken() from error
+    return row.user
+
+
+def can_log_in_with_password(user: User) -> bool:
+    return bool(user.email) and user.has_usable_password()
+
+
+@transaction.atomic
+def social_account_unlink(*, user: User, provider: str) -> None:
+    """Remove the caller's link to `provider`, unless it is their last way to log in."""
+    user = User.objects.select_for_update().get(pk=user.pk)  # unlinks of one user queue here
+    accounts = list(SocialAccount.objects.filter(user=user))
+    removed = [account.pk for account in accounts if account.provider == provider]
+    if not removed:
+        raise AccountNotFound()
+    if len(removed) == len(accounts) and not can_log_in_with_password(user):
+        raise LastLoginMethod()
+    SocialAccount.objects.filter(pk__in=removed).delete()

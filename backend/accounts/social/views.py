@@ -1,0 +1,155 @@
+"""Social login endpoints (`/api/v1/auth/social/`); the flow is described in accounts/social/__init__.py."""
+
+from urllib.parse import urlencode
+
+from allauth.socialaccount.adapter import get_adapter
+from django.contrib.auth.models import update_last_login
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.social.adapter import spa_redirect
+from accounts.social.providers import CALLBACK_VIEWS, PROVIDERS, enabled_providers
+from accounts.social.serializers import (
+    SocialExchangeSerializer,
+    SocialLinkStartSerializer,
+    SocialProviderSerializer,
+    SocialStartQuerySerializer,
+    SocialTokenPairSerializer,
+)
+from accounts.social.services import (
+    social_account_unlink,
+    social_code_exchange,
+    social_link_ticket_consume,
+    social_link_ticket_create,
+)
+from accounts.throttles import AuthRateThrottle, SocialStartThrottle
+
+# Seconds an anonymous session made by a start lives: the provider round trip, with room to spare.
+START_SESSION_SECONDS = 600
+PROVIDER_PARAMETER = OpenApiParameter("provider", str, OpenApiParameter.PATH, enum=list(PROVIDERS))
+
+
+def enabled_provider(provider: str) -> str:
+    if provider not in enabled_providers():
+        raise NotFound("No such login provider is enabled.")
+    return provider
+
+
+class SocialProvidersView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: SocialProviderSerializer(many=True)})
+    def get(self, request):
+        """The enabled login providers."""
+        providers = [{"id": provider, "name": PROVIDERS[provider]["name"]} for provider in enabled_providers()]
+        return Response(SocialProviderSerializer(providers, many=True).data)
+
+
+class SocialStartView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [SocialStartThrottle]
+
+    @extend_schema(
+        parameters=[PROVIDER_PARAMETER, SocialStartQuerySerializer],
+        responses={
+            302: OpenApiResponse(description="To the provider's consent page."),
+            400: OpenApiResponse(
+                description="`state` or `code_challenge` missing or malformed, or a used `link` ticket."
+            ),
+            404: OpenApiResponse(description="Unknown or disabled provider."),
+        },
+    )
+    def get(self, request, provider: str):
+        """Start logging in (or, with a `link` ticket, linking) with a provider: open this in the browser."""
+        enabled_provider(provider)
+        query = SocialStartQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        link_user_id = None
+        if ticket := query.validated_data.get("link"):
+            user = social_link_ticket_consume(ticket=ticket, provider=provider)
+            if user is None:
+                return Response(
+                    {"link": ["This link ticket is invalid, expired or already used."]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            link_user_id = user.pk
+        if "_auth_user_id" not in request.session:  # an admin's session keeps its own lifetime
+            request.session.set_expiry(START_SESSION_SECONDS)
+        data = {
+            "spa_state": query.validated_data["state"],
+            "code_challenge": query.validated_data["code_challenge"],
+            "link_user_id": link_user_id,
+        }
+        provider_ = get_adapter(request).get_provider(request, provider)
+        return provider_.redirect(request, "login", data=data)
+
+
+def social_callback(request, provider: str):
+    """Where the provider sends the browser back; it always ends at SOCIAL_LOGIN_REDIRECT_URL."""
+    if provider not in enabled_providers():
+        return spa_redirect(error="failed")
+    return CALLBACK_VIEWS[provider](request)
+
+
+class SocialExchangeView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=SocialExchangeSerializer,
+        responses={
+            200: SocialTokenPairSerializer,
+            400: OpenApiResponse(description="Invalid, expired or used code, or a verifier that does not match."),
+        },
+    )
+    def post(self, request):
+        """Exchange the one-time code from the login's redirect, with its PKCE verifier, for a token pair."""
+        serializer = SocialExchangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = social_code_exchange(**serializer.validated_data)
+        update_last_login(None, user)
+        refresh = RefreshToken.for_user(user)
+        return Response(SocialTokenPairSerializer({"access": str(refresh.access_token), "refresh": str(refresh)}).data)
+
+
+class SocialLinkView(APIView):
+    """Linking adds a way into the account, so like making an API key it needs a JWT, not a key."""
+
+    authentication_classes = [JWTAuthentication]
+
+    @extend_schema(
+        request=None,
+        parameters=[PROVIDER_PARAMETER],
+        responses={200: SocialLinkStartSerializer, 404: OpenApiResponse(description="Unknown or disabled provider.")},
+    )
+    def post(self, request, provider: str):
+        """A start URL that links a provider account to you instead of logging in."""
+        enabled_provider(provider)
+        ticket = social_link_ticket_create(user=request.user, provider=provider)
+        start = request.build_absolute_uri(reverse("social-start", kwargs={"provider": provider}))
+        return Response(SocialLinkStartSerializer({"start_url": f"{start}?{urlencode({'link': ticket})}"}).data)
+
+
+class SocialAccountView(APIView):
+    @extend_schema(
+        parameters=[PROVIDER_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Unlinked: the provider no longer logs you in."),
+            400: OpenApiResponse(description="It is your only way left to log in."),
+            404: OpenApiResponse(description="You have not linked this provider."),
+        },
+    )
+    def delete(self, request, provider: str):
+        """Unlink a provider from your account."""
+        social_account_unlink(user=request.user, provider=provider)
+        return Response(status=status.HTTP_204_NO_CONTENT)
