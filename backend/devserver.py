@@ -28,6 +28,7 @@ def main() -> int:
     env = {**os.environ}
     # Local development is plain HTTP on loopback: no redirect to HTTPS.
     env.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    env.setdefault("DJANGO_SECURE_COOKIES", "false")
     commands = []
     if not env.get("OPENAI_API_KEY"):
         env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{MOCK_PORT}/v1"

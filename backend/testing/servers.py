@@ -130,6 +130,7 @@ def start_api(*, database_url: str, openai_base_url: str, workers: int = 2, **en
         "OPENAI_BASE_URL": openai_base_url,
         "OPENAI_API_KEY": "sk-test",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
         "ACCESS_LOG": "false",
         "LOG_LEVEL": "WARNING",
         **env_overrides,

@@ -3,7 +3,10 @@
 from urllib.parse import urlencode
 
 from allauth.socialaccount.adapter import get_adapter
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import update_last_login
+from django.db import close_old_connections
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -94,7 +97,11 @@ class SocialStartView(APIView):
 
 
 def social_callback(request, provider: str):
-    """Where the provider sends the browser back; it always ends at SOCIAL_LOGIN_REDIRECT_URL."""
+    """Where the provider sends the browser back; it always ends at SOCIAL_LOGIN_REDIRECT_URL.
+
+    It waits on the provider (token, profile, emails: up to SOCIAL_PROVIDER_TIMEOUT each) on the
+    request's own thread: Django's ASGI handler gives each request its own, so nobody else waits.
+    """
     if provider not in enabled_providers():
         return spa_redirect(error="failed")
     return CALLBACK_VIEWS[provider](request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -440,3 +441,46 @@ def test_a_password_user_can_unlink_their_only_provider(providers):
     client.force_authenticate(user)
     assert client.delete("/api/v1/auth/social/github/").status_code == 204
     assert client.get("/api/v1/auth/me/").json()["social_accounts"] == []
+
+
+# --- On a real server -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_that_hangs_holds_up_no_other_request_of_the_worker(fake_provider, api_server):
+    """One worker: while its callback waits on a provider that does not answer, other views still answer."""
+    server = api_server(
+        workers=1,
+        GITHUB_CLIENT_ID="fake-github-app",
+        GITHUB_CLIENT_SECRET="fake",
+        GITHUB_URL=f"{fake_provider}/github",
+        SOCIAL_LOGIN_REDIRECT_URL=SPA,
+        SOCIAL_PROVIDER_TIMEOUT="4",
+    )
+    browser = httpx.Client(base_url=server.url)
+    query = {"state": "statestate", "code_challenge": pkce_challenge("v" * 43)}
+    started = browser.get("/api/v1/auth/social/github/start/", params=query)
+    assert started.status_code == 302
+    callback = Browser().consent(started.headers["location"], **github(simulate="token_timeout"))
+    ended = {}
+
+    def come_back():
+        began = time.monotonic()
+        ended["response"] = browser.get(callback)
+        ended["seconds"] = time.monotonic() - began
+
+    waiting = threading.Thread(target=come_back)
+    waiting.start()
+    time.sleep(0.5)
+    began = time.monotonic()
+    assert httpx.get(f"{server.url}/api/v1/auth/social/").status_code == 200
+    assert httpx.post(f"{server.url}/api/v1/auth/token/", json={"email": "a@b.c", "password": "x"}).status_code == 401
+    assert time.monotonic() - began < 2
+    waiting.join()
+    assert ended["seconds"] >= 3.5
+    assert spa_fragment_of(ended["response"].headers["location"]) == {"error": "failed", "state": "statestate"}
+
+
+def spa_fragment_of(location: str) -> dict:
+    assert location.startswith(SPA + "#"), location
+    return dict(parse_qsl(urlsplit(location).fragment))
