@@ -3,10 +3,7 @@
 from urllib.parse import urlencode
 
 from allauth.socialaccount.adapter import get_adapter
-from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.contrib.auth.models import update_last_login
-from django.db import close_old_connections
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
