@@ -43,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     job = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - nullable in the original design
+    email_verified = models.BooleanField(
+        default=False, help_text="The owner of the address followed a link mailed to it (or a provider vouched for it)."
+    )
     daily_limit = models.PositiveIntegerField(
         null=True,
         blank=True,

@@ -7,8 +7,10 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import ApiKey, User, UserManager
+from accounts.services import password_reset_user
 from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
 from chat.quota import quota_status_for
@@ -60,8 +62,18 @@ class UserSerializer(StrictModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "nickname", "born_year", "job", "quota", "social_accounts", "has_password"]
-        read_only_fields = ["id", "email", "quota"]
+        fields = [
+            "id",
+            "email",
+            "email_verified",
+            "nickname",
+            "born_year",
+            "job",
+            "quota",
+            "social_accounts",
+            "has_password",
+        ]
+        read_only_fields = ["id", "email", "email_verified", "quota"]
         extra_kwargs = {"job": {"allow_null": True}, "born_year": {"allow_null": True}}
 
     def get_quota(self, user: User) -> QuotaSerializer:
@@ -101,6 +113,8 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
             user = None
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise InvalidToken("This session was ended (the password changed). Please log in again.")
         with transaction.atomic():
             _, first = refresh.blacklist()
             if not first:
@@ -129,3 +143,46 @@ class NewApiKeySerializer(ApiKeySerializer):
 
     def get_key(self, api_key) -> str:
         return self.context["key"]
+
+
+def _validated_password(password: str, user: User) -> str:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(list(error.messages)) from error
+    return password
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = StrictCharField(max_length=64)
+    token = StrictCharField(max_length=128)
+    new_password = StrictCharField(max_length=128, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        user = password_reset_user(uid=attrs["uid"], token=attrs["token"])
+        try:
+            _validated_password(attrs["new_password"], user)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"new_password": error.detail}) from error
+        return attrs
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = StrictCharField(max_length=128, style={"input_type": "password"})
+    new_password = StrictCharField(max_length=128, style={"input_type": "password"})
+
+    def validate_current_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("This is not your current password.")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        return _validated_password(value, self.context["request"].user)
+
+
+class EmailVerifySerializer(serializers.Serializer):
+    key = StrictCharField(max_length=512)

@@ -1,19 +1,124 @@
-"""Writes on accounts."""
+"""Writes on accounts: signup, logout, email verification, password reset and change, ending sessions."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import ValidationError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User
+from accounts import mail
+from accounts.exceptions import AccountError
+from accounts.models import User, UserManager
+
+VERIFY_SALT = "accounts.email-verification"
 
 
 def user_create(*, email: str, password: str, **profile) -> User:
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, **profile)
+            user = User.objects.create_user(email=email, password=password, **profile)
     except IntegrityError as error:  # a concurrent signup with the same email won the race
         raise ValidationError({"email": ["A user with this email already exists."]}) from error
+    email_verification_send(user=user)  # committed: the link in the mail points at a real account
+    return user
 
 
 def user_logout(*, refresh: RefreshToken) -> None:
     refresh.blacklist()
+
+
+def user_sessions_end(*, user: User) -> None:
+    """Blacklist every refresh token of `user`. Call it with the password changed: that is what makes
+    their access tokens stop working too (SIMPLE_JWT's CHECK_REVOKE_TOKEN)."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
+# --- Email verification -----------------------------------------------------------------------
+
+
+def email_verification_send(*, user: User) -> None:
+    if user.email and not user.email_verified:
+        key = signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
+        mail.verification_mail(to=user.email, key=key)
+
+
+class VerificationKeyInvalid(AccountError):
+    default_detail = "This verification link is invalid, expired or already used."
+
+
+def email_verify(*, key: str) -> User:
+    """Mark the address of the key verified; the key works once, for EMAIL_VERIFICATION_DAYS."""
+    try:
+        claim = signing.loads(key, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_DAYS * 24 * 3600)
+    except signing.BadSignature as error:  # tampered, or expired (SignatureExpired is a BadSignature)
+        raise VerificationKeyInvalid() from error
+    if not isinstance(claim, dict):
+        raise VerificationKeyInvalid()
+    # The address must still be the user's, and unverified: a used key, or one for an address the
+    # account has since lost, matches nothing.
+    verified = User.objects.filter(
+        pk=claim.get("user"), email=claim.get("email"), email_verified=False, is_active=True
+    ).update(email_verified=True)
+    if verified != 1:
+        raise VerificationKeyInvalid()
+    return User.objects.get(pk=claim["user"])
+
+
+# --- Password reset and change ----------------------------------------------------------------
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link if an active account has this address; the caller answers the same either way."""
+    user = User.objects.filter(email__iexact=UserManager.normalize_email(email), is_active=True).first()
+    if user is not None:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        mail.password_reset_mail(to=user.email, uid=uid, token=default_token_generator.make_token(user))
+
+
+class ResetLinkInvalid(AccountError):
+    default_detail = "This password reset link is invalid, expired or already used. Please ask for a new one."
+
+
+def password_reset_user(*, uid: str, token: str) -> User:
+    """The user a reset link is for, if the link is still good (Django's signed, single-use token)."""
+    try:
+        user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uid))), is_active=True).first()
+    except (ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ResetLinkInvalid()
+    return user
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
+    """Set the password a reset link asks for. The row lock makes the link single-use under races:
+    the second of two confirms checks the token against the password the first one set."""
+    user = password_reset_user(uid=uid, token=token)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not default_token_generator.check_token(user, token):
+        raise ResetLinkInvalid()
+    # Following a link mailed to the address proves it is the user's.
+    _password_set(user=user, new_password=new_password, verified=True)
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str) -> None:
+    _password_set(user=User.objects.select_for_update().get(pk=user.pk), new_password=new_password)
+
+
+def _password_set(*, user: User, new_password: str, verified: bool = False) -> None:
+    """A new password; every token the user had stops working (other devices log in again)."""
+    user.set_password(new_password)
+    user.email_verified = user.email_verified or verified
+    user.save(update_fields=["password", "email_verified"])
+    user_sessions_end(user=user)

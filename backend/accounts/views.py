@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,14 +14,26 @@ from accounts.models import ApiKey
 from accounts.serializers import (
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    EmailVerifySerializer,
     LogoutSerializer,
     NewApiKeySerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     RotatingTokenRefreshSerializer,
     SignupSerializer,
     UserSerializer,
 )
-from accounts.services import user_create, user_logout
-from accounts.throttles import AuthRateThrottle
+from accounts.services import (
+    email_verification_send,
+    email_verify,
+    password_change,
+    password_reset_confirm,
+    password_reset_request,
+    user_create,
+    user_logout,
+)
+from accounts.throttles import AuthRateThrottle, EmailResendThrottle, PasswordResetAddressThrottle
 
 
 class SignupView(generics.CreateAPIView):
@@ -100,4 +112,96 @@ class ApiKeyDetailView(APIView):
     def delete(self, request, pk: int):
         if not api_key_revoke(user=request.user, key_id=pk):
             raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Email verification and password reset ------------------------------------------------------
+
+DONE = OpenApiResponse(description="Done.")
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle, PasswordResetAddressThrottle]
+
+    @extend_schema(
+        request=PasswordResetRequestSerializer,
+        responses={204: OpenApiResponse(description="Sent if, and only if, an account has this address.")},
+    )
+    def post(self, request):
+        """Mail a password reset link. The answer is the same whether or not the address has an account."""
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_request(email=serializer.validated_data["email"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={
+            204: OpenApiResponse(description="The new password works; every earlier session has ended."),
+            400: OpenApiResponse(description="A bad, used or expired link, or a password the validators refuse."),
+        },
+    )
+    def post(self, request):
+        """Set a new password with the `uid` and `token` of a reset link."""
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Like making an API key, this needs a JWT: a key for scripts cannot take over the account."""
+
+    authentication_classes = [JWTAuthentication]
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: OpenApiResponse(description="Changed; every session, this one too, has ended: log in again.")},
+    )
+    def post(self, request):
+        """Change your password (the current one is required)."""
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        password_change(user=request.user, new_password=serializer.validated_data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=EmailVerifySerializer,
+        responses={204: DONE, 400: OpenApiResponse(description="A bad, used or expired key.")},
+    )
+    def post(self, request):
+        """Confirm an email address with the key of the link mailed to it."""
+        serializer = EmailVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email_verify(key=serializer.validated_data["key"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyResendView(APIView):
+    throttle_classes = [EmailResendThrottle]
+
+    @extend_schema(
+        request=None,
+        responses={204: DONE, 400: OpenApiResponse(description="The address is verified already, or there is none.")},
+    )
+    def post(self, request):
+        """Mail the verification link again."""
+        if not request.user.email or request.user.email_verified:
+            raise ValidationError({"detail": "There is no unverified address to confirm."})
+        email_verification_send(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -193,6 +193,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a hash of the password hash: a password reset or change (and an address claimed
+    # from an unverified account, which loses its password) ends every session at once.
+    "CHECK_REVOKE_TOKEN": True,
     # A separate key lets operators rotate JWTs without touching Django's SECRET_KEY.
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
@@ -236,6 +239,23 @@ SOCIALACCOUNT_PROVIDERS = {
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+
+# --- Mail (accounts/mail.py) -------------------------------------------------------------------------
+# EMAIL_URL as django-environ reads it: smtp+tls://user:password@host:587, smtp+ssl://..., or
+# consolemail:// (the default: each mail printed to the terminal as one readable block).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
+    EMAIL_BACKEND = "config.mail.ReadableConsoleBackend"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chatbot <no-reply@localhost>")
+EMAIL_IN_BACKGROUND = True
+# The SPA page mails link to (#/verify-email/..., #/reset-password/...).
+SPA_URL = env.str("SPA_URL", default="http://127.0.0.1:5173/")
+EMAIL_VERIFICATION_DAYS = env.int("EMAIL_VERIFICATION_DAYS", default=3)
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour (Django's token generator)
+# Reset requests per address, and verification mails one user may ask for again.
+PASSWORD_RESET_THROTTLE_RATE = env.str("PASSWORD_RESET_THROTTLE_RATE", default="3/hour")
+EMAIL_RESEND_THROTTLE_RATE = env.str("EMAIL_RESEND_THROTTLE_RATE", default="3/hour")
 
 # Personal API keys one user may hold.
 API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=10)

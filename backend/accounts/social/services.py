@@ -2,7 +2,8 @@
 
 The rules (api-contract "Social login"): a provider account seen before is the same user; a new
 one becomes a new user with the provider's verified email, or none; a verified email that already
-belongs to someone is `email_conflict`, never a silent merge; an unverified email matches nobody.
+belongs to an account that verified it too is `email_conflict`, never a silent merge; one that an
+account only signed up with (never verified) is claimed from it; an unverified email matches nobody.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import mail
 from accounts.exceptions import (
     AccountNotFound,
     LastLoginMethod,
@@ -25,6 +27,8 @@ from accounts.exceptions import (
     SocialLoginRefused,
 )
 from accounts.models import SocialLoginCode, User, UserManager
+from accounts.services import user_sessions_end
+from accounts.social.providers import PROVIDERS
 
 CODE_LIFETIME = timedelta(seconds=60)
 
@@ -133,15 +137,32 @@ def _resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: i
         return _code_issue(user=account.user, **issue)
 
     emails = [UserManager.normalize_email(email) for email in identity.verified_emails if email]
-    if any(User.objects.filter(email__iexact=email).exists() for email in emails):
+    holders = {email: User.objects.select_for_update().filter(email__iexact=email).first() for email in emails}
+    if any(holder is not None and holder.email_verified for holder in holders.values()):
         raise SocialLoginRefused("email_conflict")
-    user = User(email=emails[0] if emails else None, nickname=identity.nickname[:50])
+    email = emails[0] if emails else None
+    if email and (squatter := holders[email]) is not None:
+        _address_claim(squatter=squatter, provider=identity.provider)
+    user = User(email=email, email_verified=email is not None, nickname=identity.nickname[:50])
     user.set_unusable_password()
     user.save()
     SocialAccount.objects.create(
         user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
     )
     return _code_issue(user=user, **issue)
+
+
+def _address_claim(*, squatter: User, provider: str) -> None:
+    """A provider vouches for an address an account signed up with but never verified: the verified
+    login gets it, that account loses it and is logged out everywhere, and the address is told.
+    Without the address its password logs nobody in: dropping it is what ends the sessions."""
+    address = squatter.email
+    squatter.email = None
+    squatter.set_unusable_password()
+    squatter.save(update_fields=["email", "password"])
+    user_sessions_end(user=squatter)
+    name = PROVIDERS.get(provider, {}).get("name", provider)
+    transaction.on_commit(lambda: mail.address_claimed_mail(to=address, provider=name))
 
 
 @transaction.atomic

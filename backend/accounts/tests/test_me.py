@@ -8,7 +8,17 @@ def test_me_shows_the_profile_and_todays_quota(auth_client, user):
     body = auth_client.get(ME).json()
 
     assert body["email"] == user.email
-    assert set(body) == {"id", "email", "nickname", "born_year", "job", "quota", "social_accounts", "has_password"}
+    assert set(body) == {
+        "id",
+        "email",
+        "email_verified",
+        "nickname",
+        "born_year",
+        "job",
+        "quota",
+        "social_accounts",
+        "has_password",
+    }
     assert body["social_accounts"] == []
     assert body["has_password"] is True
     assert body["quota"]["limit"] == 5

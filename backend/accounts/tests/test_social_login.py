@@ -12,6 +12,7 @@ import httpx
 import pytest
 import time_machine
 from allauth.socialaccount.models import SocialAccount
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -134,6 +135,7 @@ def test_first_github_login_creates_a_user_with_the_verified_email_and_no_passwo
     account = logged_in(browser, browser.log_in(**github()))
 
     assert account["email"] == "octocat@example.com"
+    assert account["email_verified"] is True
     assert account["has_password"] is False
     assert [linked["provider"] for linked in account["social_accounts"]] == ["github"]
     user = User.objects.get(email="octocat@example.com")
@@ -166,13 +168,45 @@ def test_unverified_email_matches_nobody_and_is_not_stored(providers):
 
 
 def test_verified_email_of_an_existing_user_is_an_email_conflict_and_creates_nothing(providers):
-    UserFactory(email="owner@example.com")
+    UserFactory(email="owner@example.com", email_verified=True)
     browser = Browser()
     fragment = browser.log_in(**github("owner-on-github", "Owner@Example.com"))
 
     assert fragment == {"error": "email_conflict", "state": browser.state}
     assert User.objects.count() == 1
     assert not SocialAccount.objects.exists()
+
+
+def test_an_unverified_password_account_loses_its_address_to_a_verified_social_login(
+    providers, django_capture_on_commit_callbacks
+):
+    """The pre-account-takeover: someone signs up first with an address that is not theirs."""
+    password = "squatters-password-1"
+    signup = {"email": "real@example.com", "password": password}
+    assert APIClient().post("/api/v1/auth/signup/", signup, format="json").status_code == 201
+    squatter = APIClient().post("/api/v1/auth/token/", signup, format="json").json()
+    mail.outbox.clear()
+
+    browser = Browser()
+    with django_capture_on_commit_callbacks(execute=True):
+        fragment = browser.log_in(**github("real-owner", "real@example.com"))
+    owner = logged_in(browser, fragment)
+
+    assert owner["email"] == "real@example.com" and owner["email_verified"] is True
+    squatter_user = User.objects.exclude(pk=owner["id"]).get()
+    assert squatter_user.email is None
+    assert me_status(squatter["access"]) == 401
+    refresh = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": squatter["refresh"]}, format="json")
+    assert refresh.status_code == 401
+    assert APIClient().post("/api/v1/auth/token/", signup, format="json").status_code == 401
+    assert [message.to for message in mail.outbox] == [["real@example.com"]]
+    assert "GitHub" in mail.outbox[0].body and "never confirmed" in mail.outbox[0].body
+
+
+def me_status(access: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client.get("/api/v1/auth/me/").status_code
 
 
 def test_kakao_login_with_a_verified_email(providers):
@@ -364,7 +398,7 @@ def test_linking_then_logging_in_through_the_provider(providers):
 
 
 def test_linking_the_provider_account_whose_email_conflicted(providers):
-    user = UserFactory(email="owner@example.com")
+    user = UserFactory(email="owner@example.com", email_verified=True)
     assert Browser().log_in(**github("owner", "owner@example.com"))["error"] == "email_conflict"
     browser = Browser()
     assert (

@@ -1,0 +1,79 @@
+"""The mails accounts send (verification, password reset, an address claimed) and how they leave.
+
+Links point at the SPA (`SPA_URL`), whose pages call the API. Mail leaves on a background thread
+(`EMAIL_IN_BACKGROUND`), so an answer takes as long whether or not a mail was sent: a reset
+request must not tell by its timing whether an address has an account. A mail server that fails
+is logged; the request that caused the mail does not fail with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+logger = logging.getLogger(__name__)
+_outbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
+
+
+def spa_link(route: str) -> str:
+    """`SPA_URL#/<route>`: the token rides in the fragment, which browsers never send to a server."""
+    return f"{settings.SPA_URL.split('#')[0]}#/{route}"
+
+
+def _send(message: EmailMessage) -> None:
+    try:
+        message.send()
+    except Exception as error:  # SMTP's, sockets' and the backend's own errors have no common base
+        logger.error("mail not sent subject=%r error=%s", message.subject, type(error).__name__)
+
+
+def send_mail_later(*, to: str, subject: str, body: str) -> None:
+    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    if settings.EMAIL_IN_BACKGROUND:
+        _outbox.submit(_send, message)
+    else:
+        _send(message)
+
+
+def verification_mail(*, to: str, key: str) -> None:
+    send_mail_later(
+        to=to,
+        subject="Confirm your email address",
+        body=(
+            "Hello,\n\nPlease confirm that this address is yours by opening this link:\n\n"
+            f"{spa_link('verify-email/' + key)}\n\n"
+            f"The link works for {settings.EMAIL_VERIFICATION_DAYS} days. If you did not sign up, "
+            "ignore this mail: nothing happens without it.\n"
+        ),
+    )
+
+
+def password_reset_mail(*, to: str, uid: str, token: str) -> None:
+    send_mail_later(
+        to=to,
+        subject="Reset your password",
+        body=(
+            "Hello,\n\nSomeone (we hope you) asked to reset the password of the account with this address. "
+            "To choose a new password, open this link:\n\n"
+            f"{spa_link(f'reset-password/{uid}/{token}')}\n\n"
+            "The link works once, within an hour. If you did not ask, ignore this mail: your password "
+            "stays as it is.\n"
+        ),
+    )
+
+
+def address_claimed_mail(*, to: str, provider: str) -> None:
+    send_mail_later(
+        to=to,
+        subject="Your email address now belongs to your verified account",
+        body=(
+            f"Hello,\n\nYou just logged in with {provider}, which confirmed that this address is yours. "
+            "An earlier account had signed up with this address but never confirmed it, so the address "
+            "was moved to your new account, and the earlier account was logged out everywhere and can no "
+            "longer log in with it.\n\nIf that earlier account was yours too, reply to this mail and we "
+            "will help you move its chats.\n"
+        ),
+    )
