@@ -161,6 +161,8 @@ def test_a_phone_width_screen_never_scrolls_sideways(app, locale):
         expect(page.locator("main h1")).not_to_have_text(re.compile("Loading|불러오는"))
         if shot == "usage":
             expect(page.locator(".bar-chart")).to_have_count(2)
+            page.get_by_role("button", name=re.compile("Show the numbers|숫자로 보기")).click()
+            expect(page.locator(".usage-numbers")).not_to_have_class(re.compile("visually-hidden"))
         screenshot(page, f"phone-{name}-{shot}")
         assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{path} scrolls sideways"
     toggle.click()

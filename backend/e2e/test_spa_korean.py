@@ -99,7 +99,11 @@ def test_an_english_browser_gets_english_and_can_switch_the_signed_in_app_to_kor
     expect(page.locator("html")).to_have_attribute("lang", "en")
     log_in(page, user)
 
-    page.get_by_label("Language").select_option("ko")
+    language = page.get_by_label("Language")
+    language.focus()
+    page.keyboard.press("ArrowDown")  # English, then 한국어: the keyboard alone switches
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.get_by_label("언어")).to_be_focused()
     expect(page.get_by_role("button", name="로그아웃")).to_be_visible()
     expect(page.get_by_role("button", name="새 채팅")).to_be_visible()
     expect(page.get_by_label("채팅 검색")).to_be_visible()

@@ -11,6 +11,11 @@ function quotaText(quota) {
   return t("shell.quota", { remaining: quota.remaining, limit: quota.limit, time: formatTime(quota.resetsAt) });
 }
 
+/** When the chat was last active; a server clock a little ahead of ours is not "in 2 seconds". */
+function lastActive(chat, now) {
+  return new Date(Math.min(Date.parse(chat.updated_at), now.getTime()));
+}
+
 export function shell({ main, activeChatId, activePage, onLogout }) {
   const quota = h("p", { class: "quota", role: "status", "aria-label": t("shell.quotaLabel") });
   const list = h("ul", { class: "chat-list", "aria-label": t("shell.yourChats") });
@@ -132,7 +137,7 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
               onclick: () => document.body.classList.remove("sidebar-open"),
             },
             h("span", { class: "title" }, chatTitle(chat)),
-            h("time", { datetime: chat.updated_at }, formatRelative(new Date(chat.updated_at), now)),
+            h("time", { datetime: chat.updated_at }, formatRelative(lastActive(chat, now), now)),
           ),
         ),
       );
