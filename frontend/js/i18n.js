@@ -226,7 +226,7 @@ const ko = {
     modelsLoading: "모델 목록을 불러오는 중…",
     serverDefault: "서버 기본값",
     temperature: "온도 (0~2)",
-    stream: "답변을 작성되는 대로 보기",
+    stream: "답변이 작성되는 대로 보여 주기",
     next: "다음",
     back: "이전",
     skip: "건너뛰기",
