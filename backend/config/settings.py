@@ -281,7 +281,15 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS: the SPA is served from another origin --------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://127.0.0.1:5173", "http://localhost:5173"])
-CORS_EXPOSE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "X-Request-ID"]
+# Content-Disposition: the SPA names an exported chat's download after it.
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "X-Request-ID",
+    "Content-Disposition",
+]
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- OpenAI upstream --------------------------------------------------------------------------

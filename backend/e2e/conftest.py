@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chat.tests.factories import PASSWORD
 from testing.servers import Server, free_port, stop, wait_until_up
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
@@ -77,9 +78,10 @@ def spa_server():
 def app(browser, spa_server, api_server, request):
     """A fresh browser page on the SPA, its config.js pointed at a fresh API process."""
 
-    def open_app(*, viewport=None, **api_env) -> tuple:
+    def open_app(*, viewport=None, locale="en-US", **api_env) -> tuple:
         api = api_server(workers=1, CORS_ALLOWED_ORIGINS=spa_server.url, AUTH_THROTTLE_RATE="1000/minute", **api_env)
-        context = browser.new_context(viewport=viewport or {"width": 1200, "height": 800})
+        # The browser's language picks the SPA's (English unless a test asks for another).
+        context = browser.new_context(viewport=viewport or {"width": 1200, "height": 800}, locale=locale)
         request.addfinalizer(context.close)
         page = context.new_page()
         page.route(
@@ -98,6 +100,28 @@ def app(browser, spa_server, api_server, request):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, user):
+    from playwright.sync_api import expect
+
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def open_chat(app, chat, **app_options):
+    """Log the chat's owner in and open the chat."""
+    page, api = app(**app_options)
+    log_in(page, chat.user)
+    page.get_by_role("list", name="Your chats").get_by_role("link", name=chat.title).click()
+    return page, api
+
+
+def send(page, text):
+    page.get_by_label("Message").fill(text)
+    page.get_by_label("Message").press("Enter")
 
 
 @pytest.fixture(autouse=True)

@@ -7,30 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import ChatBot, Choice
-from chat.tests.factories import PASSWORD, ChatBotFactory, UserFactory, exchange
-from e2e.conftest import screenshot
+from chat.tests.factories import ChatBotFactory, UserFactory, exchange
+from e2e.conftest import log_in, open_chat, screenshot, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, user):
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def open_chat(app, chat):
-    """Log the chat's owner in and open the chat."""
-    page, api = app()
-    log_in(page, chat.user)
-    page.get_by_role("list", name="Your chats").get_by_role("link", name=chat.title).click()
-    return page, api
-
-
-def send(page, text):
-    page.get_by_label("Message").fill(text)
-    page.get_by_label("Message").press("Enter")
 
 
 def test_a_new_user_signs_up_starts_a_guided_chat_sees_the_reply_stream_and_finds_it_after_a_reload(app):

@@ -2,6 +2,7 @@
 // the refresh token (rotated on every use, revoked at logout) is kept in localStorage so a
 // reload stays logged in. One refresh runs at a time, across tabs too, then the request is retried once.
 import { API_BASE_URL } from "../config.js";
+import { getLanguage } from "./i18n.js";
 
 const REFRESH_KEY = "chatbot.refresh";
 const API = `${API_BASE_URL.replace(/\/$/, "")}/api/v1`;
@@ -11,26 +12,23 @@ let refreshing = null;
 const quotaListeners = new Set();
 const sessionEndListeners = new Set();
 
+/**
+ * A failed request. Views turn it into words with i18n's `errorText`; `message` is for logs.
+ * `status` 0 means the server could not be reached; `code` names our own cases ("stream_cut").
+ */
 export class ApiError extends Error {
-  constructor(status, body = {}, headers = null) {
+  constructor(status, body = {}, headers = null, code = null) {
     const detail = typeof body.detail === "string" ? body.detail : null;
-    super(detail || describe(status, body));
+    super(detail || (status ? `The server answered ${status}.` : "Cannot reach the server."));
     this.status = status;
     this.body = body;
+    this.code = code;
+    this.detail = detail;
     // Field errors of a 400, e.g. {email: ["A user with this email already exists."]}.
     this.fields = !detail && body && typeof body === "object" && !Array.isArray(body) ? body : {};
     this.retryAfter = headers ? Number(headers.get("Retry-After")) || null : null;
     this.resetsAt = body.resets_at ? new Date(body.resets_at) : null;
   }
-}
-
-function describe(status, body) {
-  if (status === 0) return "Cannot reach the server. Check your connection and try again.";
-  if (status === 400) {
-    const messages = Object.values(body || {}).flat().filter((m) => typeof m === "string");
-    return messages[0] || "Please check what you entered.";
-  }
-  return `The server answered ${status}.`;
 }
 
 export function onQuota(listener) {
@@ -90,7 +88,7 @@ async function refreshAccess() {
   if (!refreshing) {
     const run = async () => {
       const token = localStorage.getItem(REFRESH_KEY);
-      if (!token) throw new ApiError(401, { detail: "Please log in." });
+      if (!token) throw new ApiError(401, {}, null, "session_ended");
       const response = await call(`${API}/auth/token/refresh/`, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -99,7 +97,7 @@ async function refreshAccess() {
       if (response.status === 401 || response.status === 400) {
         // Another tab may have rotated it meanwhile; only a token still ours ends the session.
         if (localStorage.getItem(REFRESH_KEY) === token) endSession();
-        throw new ApiError(401, { detail: "Your session has ended. Please log in again." });
+        throw new ApiError(401, {}, null, "session_ended");
       }
       if (!response.ok) throw await errorFrom(response);
       startSession(await response.json());
@@ -115,7 +113,8 @@ async function refreshAccess() {
 
 async function request(path, { method = "GET", body, auth = true, signal, accept = "application/json" } = {}) {
   const send = async () => {
-    const headers = { Accept: accept };
+    // The chosen language, so that the server's own messages can follow it where it translates them.
+    const headers = { Accept: accept, "Accept-Language": getLanguage() };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth) {
       if (!accessToken) await refreshAccess();
@@ -165,6 +164,11 @@ export async function logout() {
 
 export const me = () => json("/auth/me/");
 
+/** Completions and tokens per day, oldest first, days without any included. */
+export const usage = (days = 30) => json(`/auth/me/usage/?days=${days}`);
+
+export const listModels = () => json("/models/");
+
 // --- Chats ----------------------------------------------------------------------------------
 
 export function listChats({ search = "", page = 1 } = {}) {
@@ -179,6 +183,29 @@ export const getChat = (id) => json(`/chats/${id}/`);
 export const updateChat = (id, fields) => json(`/chats/${id}/`, { method: "PATCH", body: fields });
 export const deleteChat = (id) => json(`/chats/${id}/`, { method: "DELETE" });
 export const deleteAllChats = () => json("/chats/", { method: "DELETE" });
+
+/** The chat as a file: `{blob, filename}`, the name from the server's Content-Disposition. */
+export async function exportChat(id, format = "md") {
+  const response = await request(`/chats/${id}/export/?format=${format}`, {
+    accept: format === "json" ? "application/json" : "text/markdown",
+  });
+  const filename = filenameFrom(response.headers.get("Content-Disposition")) || `chat-${id}.${format}`;
+  return { blob: await response.blob(), filename };
+}
+
+function filenameFrom(disposition) {
+  if (!disposition) return null;
+  const encoded = disposition.match(/filename\*=UTF-8''([^;]+)/i);
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1]);
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = disposition.match(/filename="?([^";]+)"?/i);
+  return plain ? plain[1] : null;
+}
 
 export function sendMessage(id, content, { signal } = {}) {
   return json(`/chats/${id}/messages/`, { method: "POST", body: { content }, signal });
@@ -217,7 +244,7 @@ export async function streamMessage(id, content, { signal, onDelta }) {
       else if (event.name === "error") throw new ApiError(event.data.status || 502, event.data);
     }
   }
-  throw new ApiError(502, { detail: "The reply stopped before it was complete. Please try again." });
+  throw new ApiError(502, {}, null, "stream_cut");
 }
 
 function parseEvent(block) {

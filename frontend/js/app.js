@@ -1,40 +1,41 @@
-// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/keys), so static hosting needs no rewrites.
+// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/usage, #/keys), so static hosting needs no rewrites.
 import * as api from "./api.js";
 import { clear } from "./dom.js";
-import { quotaFromUser, setState } from "./state.js";
+import { onLanguageChange } from "./i18n.js";
+import { clearSession, loadAccount, setState } from "./state.js";
 import { loginView, signupView } from "./views/auth.js";
 import { conversationView, welcomeView } from "./views/conversation.js";
 import { keysView } from "./views/keys.js";
 import { newChatView } from "./views/newchat.js";
-import { refreshChatList, shell } from "./views/shell.js";
+import { shell } from "./views/shell.js";
+import { usageView } from "./views/usage.js";
 
 const root = document.getElementById("app");
 let current = null;
 
 api.onQuota((quota) => setState({ quota }));
 api.onSessionEnd(() => {
-  setState({ user: null, chats: [], quota: null, search: "" });
+  clearSession();
   if (!location.hash.startsWith("#/signup")) location.hash = "#/login";
 });
-
-async function loadAccount() {
-  const [user] = await Promise.all([api.me(), refreshChatList()]);
-  setState({ user, quota: quotaFromUser(user.quota) });
-}
 
 async function logOut() {
   await api.logout().catch(() => {});
   location.hash = "#/login";
 }
 
-function mount(view) {
+/** Show a view; the focus goes to its heading (or `focus`), so a screen reader starts there. */
+function mount(view, { focus } = {}) {
   current?.cleanup?.();
   clear(root).append(view);
   current = view;
-  view.querySelector("[autofocus], h1")?.focus?.();
+  const target = (focus && view.querySelector(focus)) || view.querySelector("[autofocus], h1");
+  target?.focus();
 }
 
-async function route() {
+const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysView };
+
+function route({ focus } = {}) {
   const path = location.hash.replace(/^#/, "") || "/chats";
   if (path === "/login" || path === "/signup") {
     if (api.hasSession()) {
@@ -45,7 +46,7 @@ async function route() {
       await loadAccount();
       location.hash = "#/chats";
     };
-    mount(path === "/login" ? loginView({ onLoggedIn }) : signupView({ onLoggedIn }));
+    mount(path === "/login" ? loginView({ onLoggedIn }) : signupView({ onLoggedIn }), { focus });
     return;
   }
   if (!api.hasSession()) {
@@ -53,18 +54,14 @@ async function route() {
     return;
   }
   const match = path.match(/^\/chats\/(\d+)$/);
-  const main =
-    path === "/new"
-      ? newChatView()
-      : path === "/keys"
-        ? keysView()
-        : match
-          ? conversationView({ chatId: match[1] })
-          : welcomeView();
-  mount(shell({ main, activeChatId: match?.[1], onLogout: logOut }));
+  const page = PAGES[path];
+  const main = page ? page() : match ? conversationView({ chatId: match[1] }) : welcomeView();
+  mount(shell({ main, activeChatId: match?.[1], activePage: path.slice(1), onLogout: logOut }), { focus });
 }
 
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => route());
+// Everything on the page is rendered again in the new language; the focus stays on the switch.
+onLanguageChange(() => route({ focus: "#language" }));
 (async () => {
   if (api.hasSession()) {
     try {

@@ -28,10 +28,13 @@ export function clear(element) {
   return element;
 }
 
-export function formatTime(date) {
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-}
-
-export function formatDateTime(date) {
-  return date.toLocaleString([], { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" });
+/** Hand a file to the browser's downloads: an object URL on a temporary `<a download>`, revoked after. */
+export function downloadFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The click starts the download asynchronously; the URL must outlive it for a moment.
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -93,6 +93,17 @@ def test_a_markdown_export_reads_as_a_document(auth_client, user):
     assert "Then you\n\n_(reply ended: cancelled)_" in text
 
 
+def test_the_export_file_name_can_be_read_by_the_web_app_on_another_origin(auth_client, user, settings):
+    chat = ChatBotFactory(user=user)
+    origin = settings.CORS_ALLOWED_ORIGINS[0]
+
+    response = auth_client.get(f"/api/v1/chats/{chat.pk}/export/", HTTP_ORIGIN=origin)
+
+    assert response["Access-Control-Allow-Origin"] == origin
+    exposed = [name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")]
+    assert "content-disposition" in exposed
+
+
 def test_a_json_export_has_every_stored_field(auth_client, user):
     chat = make_chat_to_export(user)
 

@@ -1,6 +1,8 @@
 // Log in and sign up. The server's field errors are shown next to their fields.
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import { errorText, t } from "../i18n.js";
+import { languageSelect } from "./language.js";
 
 function field({ label, name, type = "text", autocomplete, required = false, hint }) {
   const id = `field-${name}`;
@@ -28,7 +30,7 @@ function field({ label, name, type = "text", autocomplete, required = false, hin
   };
 }
 
-function showErrors(fields, formError, error) {
+function showErrors(fields, formError, error, byStatus) {
   let shown = false;
   for (const f of fields) {
     const messages = error.fields?.[f.name];
@@ -37,10 +39,10 @@ function showErrors(fields, formError, error) {
     shown ||= Boolean(messages);
   }
   const others = Object.entries(error.fields || {}).filter(([name]) => !fields.some((f) => f.name === name));
-  formError.textContent = shown && !others.length ? "" : error.message;
+  formError.textContent = shown && !others.length ? "" : errorText(error, { byStatus });
 }
 
-function authForm({ title, submitLabel, fields, onSubmit, footer }) {
+function authForm({ title, submitLabel, fields, onSubmit, footer, byStatus = {} }) {
   const formError = h("p", { class: "form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "primary" }, submitLabel);
   const form = h(
@@ -55,54 +57,61 @@ function authForm({ title, submitLabel, fields, onSubmit, footer }) {
         try {
           await onSubmit(Object.fromEntries(fields.map((f) => [f.name, f.input.value.trim()])));
         } catch (error) {
-          showErrors(fields, formError, error);
+          showErrors(fields, formError, error, byStatus);
         } finally {
           submit.disabled = false;
         }
       },
     },
-    h("h1", {}, title),
+    h("h1", { tabindex: "-1" }, title),
     fields.map((f) => f.element),
     formError,
     submit,
     footer,
   );
-  return h("main", { class: "auth-page" }, form);
+  return h("main", { class: "auth-page" }, h("div", { class: "auth-language" }, languageSelect()), form);
 }
 
 export function loginView({ onLoggedIn }) {
   const fields = [
-    field({ label: "Email", name: "email", type: "email", autocomplete: "username", required: true }),
-    field({ label: "Password", name: "password", type: "password", autocomplete: "current-password", required: true }),
+    field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "username", required: true }),
+    field({
+      label: t("auth.password"),
+      name: "password",
+      type: "password",
+      autocomplete: "current-password",
+      required: true,
+    }),
   ];
   return authForm({
-    title: "Log in",
-    submitLabel: "Log in",
+    title: t("auth.loginTitle"),
+    submitLabel: t("auth.loginButton"),
+    byStatus: { 401: "auth.wrongCredentials" },
     fields,
     onSubmit: async ({ email, password }) => {
       await api.login(email, password);
       onLoggedIn();
     },
-    footer: h("p", { class: "switch" }, "New here? ", h("a", { href: "#/signup" }, "Create an account")),
+    footer: h("p", { class: "switch" }, t("auth.newHere"), h("a", { href: "#/signup" }, t("auth.createAccount"))),
   });
 }
 
 export function signupView({ onLoggedIn }) {
   const fields = [
-    field({ label: "Email", name: "email", type: "email", autocomplete: "email", required: true }),
+    field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true }),
     field({
-      label: "Password",
+      label: t("auth.password"),
       name: "password",
       type: "password",
       autocomplete: "new-password",
       required: true,
-      hint: "At least 8 characters, not too common or similar to your email.",
+      hint: t("auth.passwordHint"),
     }),
-    field({ label: "Nickname (optional)", name: "nickname", autocomplete: "nickname" }),
+    field({ label: t("auth.nickname"), name: "nickname", autocomplete: "nickname" }),
   ];
   return authForm({
-    title: "Create your account",
-    submitLabel: "Sign up",
+    title: t("auth.signupTitle"),
+    submitLabel: t("auth.signupButton"),
     fields,
     onSubmit: async (values) => {
       const body = { email: values.email, password: values.password };
@@ -111,6 +120,6 @@ export function signupView({ onLoggedIn }) {
       await api.login(values.email, values.password);
       onLoggedIn();
     },
-    footer: h("p", { class: "switch" }, "Already have an account? ", h("a", { href: "#/login" }, "Log in")),
+    footer: h("p", { class: "switch" }, t("auth.haveAccount"), h("a", { href: "#/login" }, t("auth.logInLink"))),
   });
 }

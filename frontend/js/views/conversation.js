@@ -1,23 +1,38 @@
 // One chat: its messages, a message box (Enter sends, Shift+Enter new line), streaming with Stop.
 import * as api from "../api.js";
-import { clear, formatTime, h } from "../dom.js";
+import { clear, downloadFile, h } from "../dom.js";
+import { errorText, formatDateTime, formatNumber, formatTime, t } from "../i18n.js";
 import { renderMarkdown } from "../markdown.js";
-import { getState, quotaFromUser, setState } from "../state.js";
-import { refreshChatList } from "./shell.js";
+import { chatTitle, refreshAccount, refreshChatList } from "../state.js";
 
-const CONTEXT_LABELS = { current_state: "Current situation", goal: "Goal", misc: "Anything else" };
+const CONTEXT_KINDS = ["current_state", "goal", "misc"];
 
-function userBubble(text) {
-  return h("li", { class: "message user" }, h("p", { class: "author" }, "You"), h("div", { class: "text" }, text));
+function author(name, at) {
+  const date = at ? new Date(at) : new Date();
+  return h(
+    "p",
+    { class: "author" },
+    name,
+    h("time", { datetime: date.toISOString(), title: formatDateTime(date) }, formatTime(date)),
+  );
 }
 
-function assistantBubble(text = "", { pending = false, note = "" } = {}) {
+function userBubble(text, at) {
+  return h(
+    "li",
+    { class: "message user" },
+    author(t("conversation.you"), at),
+    h("div", { class: "text" }, text),
+  );
+}
+
+function assistantBubble(text = "", { pending = false, note = "", at = null } = {}) {
   const body = h("div", { class: "text markdown" });
   body.append(renderMarkdown(text));
   const element = h(
     "li",
     { class: `message assistant${pending ? " pending" : ""}` },
-    h("p", { class: "author" }, "Assistant"),
+    author(t("conversation.assistant"), at),
     body,
     note ? h("p", { class: "note" }, note) : null,
   );
@@ -30,67 +45,66 @@ function replyText(prompt) {
 }
 
 function replyNote(prompt) {
-  return prompt.reply?.choices?.[0]?.finish_reason === "cancelled" ? "Stopped before the end." : "";
-}
-
-function errorMessage(error) {
-  if (error.status === 429) {
-    const { quota } = getState();
-    const limit = error.body?.limit ?? quota?.limit;
-    const at = error.resetsAt || quota?.resetsAt;
-    return `You have used all ${limit} messages for today. You can send more after ${at ? formatTime(at) : "midnight"}.`;
-  }
-  if (error.status === 503) return `${error.message} (busy upstream, try again in a few seconds)`;
-  return error.message;
+  return prompt.reply?.choices?.[0]?.finish_reason === "cancelled" ? t("conversation.stopped") : "";
 }
 
 export function conversationView({ chatId }) {
-  const title = h("h1", { class: "chat-title" }, "Loading…");
+  const title = h("h1", { class: "chat-title", tabindex: "-1" }, t("conversation.loading"));
   const meta = h("p", { class: "chat-meta" });
   const context = h("div", { class: "context" });
-  const messages = h("ol", { class: "messages", "aria-label": "Conversation" });
+  const messages = h("ol", { class: "messages", "aria-label": t("conversation.label") });
   const banner = h("div", { class: "banner", role: "alert", hidden: true });
   const box = h("textarea", {
     id: "message",
     rows: 3,
-    "aria-label": "Message",
-    placeholder: "Write a message. Enter sends, Shift+Enter starts a new line.",
+    "aria-label": t("conversation.message"),
+    placeholder: t("conversation.placeholder"),
     maxlength: 8000,
   });
-  const send = h("button", { type: "submit", class: "primary" }, "Send");
-  const stop = h("button", { type: "button", class: "danger", hidden: true }, "Stop");
-  const renameButton = h("button", { type: "button" }, "Rename chat");
-  const deleteButton = h("button", { type: "button", class: "danger subtle" }, "Delete chat");
-  const heading = h("div", { class: "chat-heading" }, title, renameButton, deleteButton);
+  const send = h("button", { type: "submit", class: "primary" }, t("conversation.send"));
+  const stop = h("button", { type: "button", class: "danger", hidden: true }, t("conversation.stop"));
+  const renameButton = h("button", { type: "button" }, t("conversation.rename"));
+  const exportButton = h("button", { type: "button", title: t("conversation.exportHint") }, t("conversation.export"));
+  const deleteButton = h("button", { type: "button", class: "danger subtle" }, t("conversation.delete"));
+  const heading = h("div", { class: "chat-heading" }, title, renameButton, exportButton, deleteButton);
   let chat = null;
   let controller = null;
 
   function showBanner(text, retry) {
     clear(banner);
     banner.append(h("span", {}, text));
-    if (retry) banner.append(h("button", { type: "button", onclick: retry }, "Retry"));
+    if (retry) banner.append(h("button", { type: "button", onclick: retry }, t("conversation.retry")));
     banner.hidden = false;
   }
 
   function renderChat() {
-    title.textContent = chat.title || "Untitled chat";
-    meta.textContent = `${chat.config.model} · temperature ${chat.config.temperature}${chat.config.stream ? " · streaming" : ""}`;
+    title.textContent = chatTitle(chat);
+    meta.textContent = [
+      chat.config.model,
+      t("conversation.temperature", { value: formatNumber(Number(chat.config.temperature)) }),
+      chat.config.stream ? t("conversation.streaming") : null,
+      t("conversation.started", { date: formatDateTime(new Date(chat.created_at)) }),
+    ]
+      .filter(Boolean)
+      .join(" · ");
     clear(context);
-    const entries = Object.entries(chat.context).filter(([, value]) => value);
-    if (entries.length) {
+    const known = CONTEXT_KINDS.filter((kind) => chat.context[kind]);
+    if (known.length) {
       context.append(
         h(
           "details",
           {},
-          h("summary", {}, "What the assistant knows about you"),
-          h("dl", {}, entries.map(([kind, value]) => [h("dt", {}, CONTEXT_LABELS[kind]), h("dd", {}, value)])),
+          h("summary", {}, t("conversation.contextSummary")),
+          h("dl", {}, known.map((kind) => [h("dt", {}, t(`conversation.${kind}`)), h("dd", {}, chat.context[kind])])),
         ),
       );
     }
     clear(messages);
     for (const prompt of chat.prompts.filter((p) => p.kind === "message")) {
-      messages.append(userBubble(prompt.content));
-      if (prompt.reply) messages.append(assistantBubble(replyText(prompt), { note: replyNote(prompt) }));
+      messages.append(userBubble(prompt.content, prompt.created_at));
+      if (prompt.reply) {
+        messages.append(assistantBubble(replyText(prompt), { note: replyNote(prompt), at: prompt.reply.created_at }));
+      }
     }
     messages.lastElementChild?.scrollIntoView({ block: "end" });
   }
@@ -100,9 +114,10 @@ export function conversationView({ chatId }) {
       chat = await api.getChat(chatId);
       renderChat();
     } catch (error) {
-      title.textContent = error.status === 404 ? "Chat not found" : "Could not load this chat";
-      showBanner(error.status === 404 ? "This chat does not exist (or was deleted)." : error.message);
+      title.textContent = error.status === 404 ? t("conversation.notFoundTitle") : t("conversation.loadFailedTitle");
+      showBanner(error.status === 404 ? t("conversation.notFound") : errorText(error));
       send.disabled = true;
+      exportButton.disabled = true;
     }
   }
 
@@ -136,22 +151,22 @@ export function conversationView({ chatId }) {
           })
         : await api.sendMessage(chatId, content, { signal: controller.signal });
       cancelAnimationFrame(frame);
-      theirs.replaceWith(assistantBubble(replyText(prompt)));
+      theirs.replaceWith(assistantBubble(replyText(prompt), { at: prompt.reply?.created_at }));
       chat.prompts.push(prompt);
       if (!chat.title) {
         chat = await api.getChat(chatId); // the first message named the chat
-        title.textContent = chat.title || "Untitled chat";
+        title.textContent = chatTitle(chat);
       }
     } catch (error) {
       cancelAnimationFrame(frame);
       if (error.name === "AbortError") {
-        theirs.replaceWith(assistantBubble(text, { note: "Stopped before the end." }));
+        theirs.replaceWith(assistantBubble(text, { note: t("conversation.stopped") }));
       } else {
         mine.remove();
         theirs.remove();
         box.value = content; // nothing is lost: the message is back in the box
         const retryable = [0, 502, 503, 504].includes(error.status);
-        showBanner(errorMessage(error), retryable ? () => submit(box.value) : null);
+        showBanner(errorText(error), retryable ? () => submit(box.value) : null);
       }
     } finally {
       controller = null;
@@ -160,7 +175,7 @@ export function conversationView({ chatId }) {
       box.focus();
       refreshChatList().catch(() => {});
       // A stream's headers counted it while in flight; a failed or stopped one may have been given back.
-      api.me().then((user) => setState({ quota: quotaFromUser(user.quota) }), () => {});
+      refreshAccount().catch(() => {});
     }
   }
 
@@ -172,7 +187,12 @@ export function conversationView({ chatId }) {
     }
   });
   renameButton.addEventListener("click", () => {
-    const input = h("input", { type: "text", "aria-label": "Chat title", value: chat?.title || "", maxlength: 200 });
+    const input = h("input", {
+      type: "text",
+      "aria-label": t("conversation.chatTitle"),
+      value: chat?.title || "",
+      maxlength: 200,
+    });
     const save = async () => {
       try {
         chat = await api.updateChat(chatId, { title: input.value.trim() });
@@ -180,15 +200,15 @@ export function conversationView({ chatId }) {
         renderChat();
         await refreshChatList();
       } catch (error) {
-        showBanner(error.message);
+        showBanner(errorText(error));
       }
     };
     const form = h(
       "form",
       { class: "rename", onsubmit: (event) => (event.preventDefault(), save()) },
       input,
-      h("button", { type: "submit", class: "primary" }, "Save"),
-      h("button", { type: "button", onclick: () => form.replaceWith(heading) }, "Cancel"),
+      h("button", { type: "submit", class: "primary" }, t("conversation.save")),
+      h("button", { type: "button", onclick: () => form.replaceWith(heading) }, t("conversation.cancel")),
     );
     input.addEventListener("keydown", (event) => event.key === "Escape" && form.replaceWith(heading));
     heading.replaceWith(form);
@@ -196,13 +216,24 @@ export function conversationView({ chatId }) {
     input.select();
   });
   deleteButton.addEventListener("click", async () => {
-    if (!window.confirm("Delete this chat and its messages?")) return;
+    if (!window.confirm(t("conversation.deleteConfirm"))) return;
     try {
       await api.deleteChat(chatId);
       await refreshChatList();
       location.hash = "#/chats";
     } catch (error) {
-      showBanner(error.message);
+      showBanner(errorText(error));
+    }
+  });
+  exportButton.addEventListener("click", async () => {
+    exportButton.setAttribute("aria-busy", "true");
+    try {
+      const { blob, filename } = await api.exportChat(chatId, "md");
+      downloadFile(blob, filename);
+    } catch (error) {
+      showBanner(errorText(error));
+    } finally {
+      exportButton.removeAttribute("aria-busy");
     }
   });
 
@@ -220,7 +251,7 @@ export function welcomeView() {
   return h(
     "main",
     { class: "conversation welcome" },
-    h("h1", {}, "Welcome"),
-    h("p", {}, "Pick a chat from the list, or ", h("a", { href: "#/new" }, "start a conversation"), "."),
+    h("h1", { tabindex: "-1" }, t("welcome.title")),
+    h("p", {}, t("welcome.before"), h("a", { href: "#/new" }, t("welcome.link")), t("welcome.after")),
   );
 }

@@ -1,20 +1,21 @@
 // API keys: make one (shown once, with Copy), see them, revoke them.
 import * as api from "../api.js";
-import { clear, formatDateTime, h } from "../dom.js";
+import { clear, h } from "../dom.js";
+import { errorText, formatDateTime, t } from "../i18n.js";
 
 async function copy(text, button) {
   try {
     await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
+    button.textContent = t("keys.copied");
   } catch {
-    button.textContent = "Select and copy it by hand";
+    button.textContent = t("keys.copyByHand");
   }
-  setTimeout(() => (button.textContent = "Copy"), 2000);
+  setTimeout(() => (button.textContent = t("keys.copy")), 2000);
 }
 
 export function keysView() {
   const error = h("p", { class: "form-error", role: "alert" });
-  const list = h("ul", { class: "key-list", "aria-label": "Your API keys" });
+  const list = h("ul", { class: "key-list", "aria-label": t("keys.listLabel") });
   const empty = h("p", { class: "empty" });
   const fresh = h("div", { class: "fresh-key", hidden: true });
   const name = h("input", { id: "key-name", name: "name", required: true, maxlength: 100, autocomplete: "off" });
@@ -30,34 +31,37 @@ export function keysView() {
           {
             type: "button",
             class: "danger subtle",
-            "aria-label": `Revoke ${key.name}`,
+            "aria-label": t("keys.revokeLabel", { name: key.name }),
             onclick: async () => {
-              if (!window.confirm(`Revoke "${key.name}"? Scripts using it stop working at once.`)) return;
+              if (!window.confirm(t("keys.revokeConfirm", { name: key.name }))) return;
               try {
                 await api.revokeApiKey(key.id);
                 await load();
               } catch (failure) {
-                error.textContent = failure.message;
+                error.textContent = errorText(failure);
               }
             },
           },
-          "Revoke",
+          t("keys.revoke"),
         );
-        const used = key.last_used_at ? `last used ${formatDateTime(new Date(key.last_used_at))}` : "never used";
+        const used = key.last_used_at
+          ? t("keys.lastUsed", { date: formatDateTime(new Date(key.last_used_at)) })
+          : t("keys.neverUsed");
+        const created = t("keys.created", { date: formatDateTime(new Date(key.created_at)) });
         list.append(
           h(
             "li",
             {},
             h("strong", {}, key.name),
             h("code", {}, `cbk_${key.prefix}_…`),
-            h("span", { class: "hint" }, `created ${formatDateTime(new Date(key.created_at))}, ${used}`),
+            h("span", { class: "hint" }, `${created}, ${used}`),
             revoke,
           ),
         );
       }
-      empty.textContent = keys.length ? "" : "No API keys yet.";
+      empty.textContent = keys.length ? "" : t("keys.none");
     } catch (failure) {
-      error.textContent = failure.message;
+      error.textContent = errorText(failure);
     }
   }
 
@@ -71,39 +75,34 @@ export function keysView() {
         try {
           const created = await api.createApiKey(name.value.trim());
           name.value = "";
-          const value = h("input", { readonly: true, value: created.key, "aria-label": "New API key" });
-          const copyButton = h("button", { type: "button", onclick: () => copy(created.key, copyButton) }, "Copy");
+          const value = h("input", { readonly: true, value: created.key, "aria-label": t("keys.newKey") });
+          const copyButton = h("button", { type: "button", onclick: () => copy(created.key, copyButton) }, t("keys.copy"));
           clear(fresh).append(
-            h("p", {}, h("strong", {}, `Your new key "${created.name}". `), "Copy it now: it is not shown again."),
+            h("p", {}, h("strong", {}, t("keys.fresh", { name: created.name })), t("keys.freshNote")),
             h("div", { class: "copy-row" }, value, copyButton),
           );
           fresh.hidden = false;
           value.select();
           await load();
         } catch (failure) {
-          error.textContent = failure.message;
+          error.textContent = errorText(failure);
         }
       },
     },
-    h("div", { class: "field" }, h("label", { for: "key-name" }, "Key name"), name),
-    h("button", { type: "submit", class: "primary" }, "Create key"),
+    h("div", { class: "field" }, h("label", { for: "key-name" }, t("keys.name")), name),
+    h("button", { type: "submit", class: "primary" }, t("keys.create")),
   );
 
   const view = h(
     "main",
     { class: "keys" },
-    h("h1", { tabindex: "-1" }, "API keys"),
-    h(
-      "p",
-      { class: "hint" },
-      "Keys let scripts and any OpenAI client use your account: same daily quota, same history. ",
-      "Give the client this base URL and a key:",
-    ),
+    h("h1", { tabindex: "-1" }, t("keys.title")),
+    h("p", { class: "hint" }, t("keys.intro"), t("keys.baseUrl")),
     h("div", { class: "copy-row" }, h("code", { class: "base-url" }, baseUrl)),
     form,
     error,
     fresh,
-    h("h2", {}, "Your keys"),
+    h("h2", {}, t("keys.yourKeys")),
     list,
     empty,
   );

@@ -1,42 +1,60 @@
 // A new chat, the way a guide would start one: optional settings, then three questions one at a time.
 import * as api from "../api.js";
 import { h } from "../dom.js";
-import { refreshChatList } from "./shell.js";
+import { errorText, t } from "../i18n.js";
+import { loadModels, refreshChatList } from "../state.js";
 
-const QUESTIONS = [
-  { kind: "current_state", text: "Where are you now? Tell me about your current situation." },
-  { kind: "goal", text: "What would you like to achieve?" },
-  { kind: "misc", text: "Anything else I should keep in mind?" },
-];
+const QUESTIONS = ["current_state", "goal", "misc"];
 
 export function newChatView() {
   const answers = {};
   const error = h("p", { class: "form-error", role: "alert" });
-  const model = h("input", { id: "chat-model", type: "text", placeholder: "server default", autocomplete: "off" });
+  // The server's models, its default chosen; until they arrive (or if they cannot), the server decides.
+  const model = h("select", { id: "chat-model" }, h("option", { value: "" }, t("newChat.modelsLoading")));
   const temperature = h("input", { id: "chat-temperature", type: "number", min: 0, max: 2, step: 0.1, placeholder: "1.0" });
   const stream = h("input", { id: "chat-stream", type: "checkbox", checked: true });
   const step = h("div", { class: "step" });
-  const main = h("main", { class: "conversation new-chat" }, h("h1", {}, "New chat"), step, error);
+  const main = h("main", { class: "conversation new-chat" }, h("h1", { tabindex: "-1" }, t("newChat.title")), step, error);
+
+  loadModels().then(
+    (available) => {
+      const chosen = model.value;
+      model.replaceChildren(
+        ...available.models.map((name) =>
+          h(
+            "option",
+            { value: name, selected: chosen ? name === chosen : name === available.default },
+            name === available.default ? t("newChat.modelDefault", { model: name }) : name,
+          ),
+        ),
+      );
+    },
+    () => model.replaceChildren(h("option", { value: "" }, t("newChat.serverDefault"))),
+  );
 
   function settings() {
     return h(
       "section",
       { "aria-labelledby": "settings-title" },
-      h("h2", { id: "settings-title" }, "Settings (optional)"),
-      h("div", { class: "field" }, h("label", { for: "chat-model" }, "Model"), model),
-      h("div", { class: "field" }, h("label", { for: "chat-temperature" }, "Temperature (0 to 2)"), temperature),
-      h("div", { class: "field inline" }, stream, h("label", { for: "chat-stream" }, "Show replies as they are written")),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => ask(0) }, "Next")),
+      h("h2", { id: "settings-title" }, t("newChat.settings")),
+      h("div", { class: "field" }, h("label", { for: "chat-model" }, t("newChat.model")), model),
+      h("div", { class: "field" }, h("label", { for: "chat-temperature" }, t("newChat.temperature")), temperature),
+      h("div", { class: "field inline" }, stream, h("label", { for: "chat-stream" }, t("newChat.stream"))),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "primary", onclick: () => ask(0) }, t("newChat.next")),
+      ),
     );
   }
 
   function ask(index) {
-    const question = QUESTIONS[index];
+    const kind = QUESTIONS[index];
     const last = index === QUESTIONS.length - 1;
-    const answer = h("textarea", { id: `answer-${question.kind}`, rows: 3, maxlength: 2000 });
-    answer.value = answers[question.kind] || "";
+    const answer = h("textarea", { id: `answer-${kind}`, rows: 3, maxlength: 2000 });
+    answer.value = answers[kind] || "";
     const next = () => {
-      answers[question.kind] = answer.value.trim();
+      answers[kind] = answer.value.trim();
       if (last) start();
       else ask(index + 1);
     };
@@ -44,15 +62,19 @@ export function newChatView() {
       h(
         "form",
         { onsubmit: (event) => (event.preventDefault(), next()) },
-        h("p", { class: "progress" }, `Question ${index + 1} of ${QUESTIONS.length}`),
-        h("label", { for: answer.id, class: "question" }, question.text),
+        h("p", { class: "progress" }, t("newChat.progress", { number: index + 1, total: QUESTIONS.length })),
+        h("label", { for: answer.id, class: "question" }, t(`newChat.${kind}`)),
         answer,
         h(
           "div",
           { class: "actions" },
-          h("button", { type: "button", onclick: () => (index ? ask(index - 1) : step.replaceChildren(settings())) }, "Back"),
-          h("button", { type: "button", onclick: () => ((answer.value = ""), next()) }, "Skip"),
-          h("button", { type: "submit", class: "primary" }, last ? "Start chat" : "Next"),
+          h(
+            "button",
+            { type: "button", onclick: () => (index ? ask(index - 1) : step.replaceChildren(settings())) },
+            t("newChat.back"),
+          ),
+          h("button", { type: "button", onclick: () => ((answer.value = ""), next()) }, t("newChat.skip")),
+          h("button", { type: "submit", class: "primary" }, last ? t("newChat.start") : t("newChat.next")),
         ),
       ),
     );
@@ -62,7 +84,7 @@ export function newChatView() {
   async function start() {
     error.textContent = "";
     const config = { stream: stream.checked };
-    if (model.value.trim()) config.model = model.value.trim();
+    if (model.value) config.model = model.value;
     if (temperature.value !== "") config.temperature = Number(temperature.value);
     try {
       const chat = await api.createChat({ config, context: answers });
@@ -70,7 +92,7 @@ export function newChatView() {
       location.hash = `#/chats/${chat.id}`;
     } catch (failure) {
       const fields = failure.fields?.config || {};
-      error.textContent = Object.values(fields).flat().join(" ") || failure.message;
+      error.textContent = Object.values(fields).flat().join(" ") || errorText(failure);
       step.replaceChildren(settings());
     }
   }

@@ -1,69 +1,91 @@
-// The signed-in frame: header (quota, log out) and the sidebar of chats (search, delete all).
+// The signed-in frame: the top bar (quota, pages, language, log out) and the sidebar of chats
+// (search, every chat page by page with Load more, delete all).
 import * as api from "../api.js";
-import { clear, formatTime, h } from "../dom.js";
-import { getState, setState, subscribe } from "../state.js";
+import { clear, h } from "../dom.js";
+import { errorText, formatRelative, formatTime, t } from "../i18n.js";
+import { chatTitle, getState, loadMoreChats, searchChats, subscribe } from "../state.js";
+import { languageSelect } from "./language.js";
 
-export function quotaText(quota) {
+function quotaText(quota) {
   if (!quota) return "";
-  return `${quota.remaining} of ${quota.limit} left today, resets at ${formatTime(quota.resetsAt)}`;
+  return t("shell.quota", { remaining: quota.remaining, limit: quota.limit, time: formatTime(quota.resetsAt) });
 }
 
-export async function refreshChatList() {
-  const { search } = getState();
-  const page = await api.listChats({ search });
-  setState({ chats: page.results, chatCount: page.count, chatsNext: page.next });
+/** When the chat was last active; a server clock a little ahead of ours is not "in 2 seconds". */
+function lastActive(chat, now) {
+  return new Date(Math.min(Date.parse(chat.updated_at), now.getTime()));
 }
 
-function chatTitle(chat) {
-  return chat.title || "Untitled chat";
-}
-
-export function shell({ main, activeChatId, onLogout }) {
-  const quota = h("p", { class: "quota", role: "status", "aria-label": "Daily quota" });
-  const list = h("ul", { class: "chat-list", "aria-label": "Your chats" });
+export function shell({ main, activeChatId, activePage, onLogout }) {
+  const quota = h("p", { class: "quota", role: "status", "aria-label": t("shell.quotaLabel") });
+  const list = h("ul", { class: "chat-list", "aria-label": t("shell.yourChats") });
   const empty = h("p", { class: "empty" });
   const listError = h("p", { class: "form-error", role: "alert" });
+  const shown = h("p", { class: "list-count" });
   let searchTimer;
   const search = h("input", {
     type: "search",
-    "aria-label": "Search chats",
-    placeholder: "Search chats",
+    "aria-label": t("shell.search"),
+    placeholder: t("shell.search"),
     value: getState().search,
     oninput: () => {
       clearTimeout(searchTimer);
       searchTimer = setTimeout(async () => {
-        setState({ search: search.value.trim() });
-        await refreshChatList().catch((error) => (listError.textContent = error.message));
+        listError.textContent = "";
+        await searchChats(search.value.trim()).catch((error) => (listError.textContent = errorText(error)));
       }, 250);
     },
   });
+  const more = h("button", {
+    type: "button",
+    class: "load-more",
+    onclick: async () => {
+      if (more.getAttribute("aria-disabled") === "true") return;
+      const before = getState().chats.length;
+      // aria-disabled, not disabled: a disabled button would lose the keyboard focus.
+      more.setAttribute("aria-disabled", "true");
+      more.textContent = t("shell.loadingMore");
+      listError.textContent = "";
+      try {
+        await loadMoreChats();
+        // Nothing left to load: the button goes, so the focus moves to the first chat it brought.
+        if (more.hidden) list.querySelectorAll("a")[before]?.focus();
+      } catch (error) {
+        listError.textContent = errorText(error);
+      } finally {
+        more.removeAttribute("aria-disabled");
+        more.textContent = t("shell.loadMore");
+      }
+    },
+  }, t("shell.loadMore"));
   const sidebar = h(
     "nav",
-    { class: "sidebar", "aria-label": "Chats" },
-    h("button", { type: "button", class: "primary", onclick: () => (location.hash = "#/new") }, "New chat"),
+    { class: "sidebar", "aria-label": t("shell.chatsNav") },
+    h("button", { type: "button", class: "primary", onclick: () => (location.hash = "#/new") }, t("shell.newChat")),
     search,
     listError,
     list,
     empty,
+    shown,
+    more,
     h(
       "button",
       {
         type: "button",
         class: "danger subtle",
         onclick: async () => {
-          if (!window.confirm("Delete all your chats? This cannot be undone.")) return;
+          if (!window.confirm(t("shell.deleteAllConfirm"))) return;
           try {
             await api.deleteAllChats();
-            setState({ search: "" });
             search.value = "";
-            await refreshChatList();
+            await searchChats("");
             location.hash = "#/chats";
           } catch (error) {
-            listError.textContent = error.message;
+            listError.textContent = errorText(error);
           }
         },
       },
-      "Delete all chats",
+      t("shell.deleteAll"),
     ),
   );
   const toggle = h(
@@ -77,18 +99,22 @@ export function shell({ main, activeChatId, onLogout }) {
         toggle.setAttribute("aria-expanded", String(open));
       },
     },
-    "Chats",
+    t("shell.chatsToggle"),
   );
   const who = h("span", { class: "who" });
+  const page = (name, href, label) =>
+    h("a", { class: `nav-link ${name}-link`, href, "aria-current": activePage === name ? "page" : null }, label);
   const header = h(
     "header",
     { class: "topbar" },
     toggle,
-    h("a", { class: "brand", href: "#/chats" }, "Chatbot"),
+    h("a", { class: "brand", href: "#/chats" }, t("app.name")),
     quota,
     who,
-    h("a", { class: "nav-link", href: "#/keys" }, "API keys"),
-    h("button", { type: "button", onclick: onLogout }, "Log out"),
+    page("usage", "#/usage", t("shell.usage")),
+    page("keys", "#/keys", t("shell.apiKeys")),
+    languageSelect(),
+    h("button", { type: "button", class: "log-out", onclick: onLogout }, t("shell.logOut")),
   );
 
   function render(state) {
@@ -96,6 +122,7 @@ export function shell({ main, activeChatId, onLogout }) {
     quota.classList.toggle("exhausted", Boolean(state.quota && state.quota.remaining === 0));
     who.textContent = state.user ? state.user.nickname || state.user.email : "";
     clear(list);
+    const now = new Date();
     for (const chat of state.chats) {
       const current = String(chat.id) === String(activeChatId);
       list.append(
@@ -109,16 +136,26 @@ export function shell({ main, activeChatId, onLogout }) {
               "aria-current": current ? "page" : null,
               onclick: () => document.body.classList.remove("sidebar-open"),
             },
-            chatTitle(chat),
+            h("span", { class: "title" }, chatTitle(chat)),
+            h("time", { datetime: chat.updated_at }, formatRelative(lastActive(chat, now), now)),
           ),
         ),
       );
     }
-    empty.textContent = state.chats.length ? "" : state.search ? "No chat matches your search." : "No chats yet.";
+    empty.textContent = state.chats.length ? "" : state.search ? t("shell.noMatch") : t("shell.noChats");
+    shown.textContent =
+      state.chats.length && state.chatCount > state.chats.length
+        ? t("shell.shown", { shown: state.chats.length, count: state.chatCount })
+        : "";
+    more.hidden = !state.hasMoreChats;
   }
   const unsubscribe = subscribe(render);
   render(getState());
   const root = h("div", { class: "layout" }, header, h("div", { class: "body" }, sidebar, main));
-  root.cleanup = unsubscribe;
+  root.cleanup = () => {
+    unsubscribe();
+    clearTimeout(searchTimer);
+    main.cleanup?.();
+  };
   return root;
 }

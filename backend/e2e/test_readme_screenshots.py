@@ -1,0 +1,78 @@
+"""The README's pictures of the web app (docs/*.png), made again only on request:
+
+    cd backend && UPDATE_DOCS_SCREENSHOTS=1 ../.venv/bin/python -m pytest e2e/test_readme_screenshots.py
+
+Any other run skips this, so the committed pictures change only when someone means them to.
+"""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from chat.models import DailyUsage, PromptKind
+from chat.tests.factories import ChatBotFactory, PromptFactory, UserFactory, exchange
+from e2e.conftest import log_in
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not os.environ.get("UPDATE_DOCS_SCREENSHOTS"), reason="set UPDATE_DOCS_SCREENSHOTS=1 to redo"),
+]
+
+ANSWER = """Start with one habit you can keep for a month:
+
+1. **Review one pull request a day**, and write down what you would have done differently.
+2. **Lead a small piece of work** end to end: plan it, split it, report on it.
+3. **Ask for feedback** from your lead every two weeks.
+
+A team lead's job is mostly `communication`; the code comes second."""
+
+# Replies per day over the last 30 days, oldest first (today last).
+REPLIES = [0, 2, 1, 0, 0, 3, 5, 4, 2, 0, 0, 1, 3, 2, 5, 5, 1, 0, 0, 2, 4, 3, 1, 0, 0, 2, 5, 4, 1, 3]
+
+
+def seed(user):
+    for title, question in (
+        ("Trip to Busan", "Where should we eat?"),
+        ("Django querysets", "What is select_related for?"),
+        ("Pasta for six", "How much pasta do I need?"),
+        ("Morning routine", "How do I wake up earlier?"),
+    ):
+        exchange(ChatBotFactory(user=user, title=title), question, "Here is an idea.")
+    chat = ChatBotFactory(user=user, title="Becoming a team lead", config__stream=True)
+    PromptFactory(chatbot=chat, kind=PromptKind.CURRENT_STATE, content="Junior developer, two years in")
+    PromptFactory(chatbot=chat, kind=PromptKind.GOAL, content="Lead a small team within a year")
+    exchange(chat, "Where do I start?", ANSWER)
+    today = timezone.localdate()
+    for offset, replies in enumerate(reversed(REPLIES)):
+        if replies:
+            DailyUsage.objects.create(
+                user=user,
+                day=today - dt.timedelta(days=offset),
+                used=replies,
+                prompt_tokens=replies * 180 + offset * 7,
+                completion_tokens=replies * 240 + offset * 11,
+            )
+    return chat
+
+
+def test_the_readme_pictures_of_a_conversation_and_of_the_usage_chart(app):
+    user = UserFactory(nickname="Minji")
+    chat = seed(user)
+    page, _ = app(viewport={"width": 1200, "height": 800})
+    log_in(page, user)
+
+    page.get_by_role("link", name=chat.title).click()
+    expect(page.locator(".message.assistant")).to_contain_text("Review one pull request a day")
+    page.get_by_label("Message").fill("How do I ask for more responsibility?")
+    page.screenshot(path=str(DOCS / "screenshot-conversation.png"))
+
+    page.get_by_role("link", name="Usage").click()
+    expect(page.locator(".bar-chart")).to_have_count(2)
+    page.screenshot(path=str(DOCS / "screenshot-usage.png"))
