@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import ChatBot, Choice, Config, DailyUsage, Prompt, QuotaReservation, Reply
+from chat.models import ChatBot, Choice, Config, DailyUsage, Persona, Prompt, QuotaReservation, Reply
 
 
 class ConfigInline(admin.StackedInline):
@@ -51,3 +51,11 @@ class DailyUsageAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
     inlines = [ReservationInline]
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name", "key", "description"]
+    prepopulated_fields = {"key": ["name"]}

@@ -31,6 +31,16 @@ class ChatDeletedMidAnswer(ChatNotFound):
     default_detail = "This chat was deleted while the model was answering; the reply was not stored."
 
 
+class PromptNotFound(ChatNotFound):
+    """The chat has no message with this id."""
+
+
+class PromptNotRegenerable(ChatError):
+    """Only the newest message of a chat can be answered again."""
+
+    default_detail = "Only the last message of a chat can be answered again."
+
+
 class ChatLimitReached(ChatError):
     """The user has as many chats as one user may keep."""
 

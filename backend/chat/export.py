@@ -32,11 +32,12 @@ def chat_markdown(chat: ChatBot) -> str:
         if prompt.kind != PromptKind.MESSAGE:
             continue
         lines += ["", f"### You, {_when(prompt.created_at)}", "", prompt.content]
-        reply = getattr(prompt, "reply", None)
-        if reply is None:
-            continue
-        for choice in reply.ordered_choices:
-            lines += ["", f"### Assistant ({reply.model}), {_when(reply.created_at)}", "", choice.content]
-            if choice.finish_reason and choice.finish_reason != "stop":
-                lines += ["", f"_(reply ended: {choice.finish_reason})_"]
+        answers = prompt.answers  # oldest first; the newest is the one the conversation went on from
+        for number, reply in enumerate(answers, start=1):
+            earlier = ", earlier answer" if number < len(answers) else ""
+            for choice in reply.ordered_choices:
+                heading = f"### Assistant ({reply.model}{earlier}), {_when(reply.created_at)}"
+                lines += ["", heading, "", choice.content]
+                if choice.finish_reason and choice.finish_reason != "stop":
+                    lines += ["", f"_(reply ended: {choice.finish_reason})_"]
     return "\n".join(lines) + "\n"

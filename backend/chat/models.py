@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 
 class ChatBotQuerySet(models.QuerySet):
@@ -20,11 +21,46 @@ class ChatBotQuerySet(models.QuerySet):
         return self.filter(user=user)
 
 
+class Persona(models.Model):
+    """A system-prompt template a chat can start from (a career coach, a language tutor in {language}).
+
+    The template names its variables in braces, `{language}`; only the declared ones are replaced,
+    once, with the user's text as it is (no template language: braces in a value stay text).
+    """
+
+    key = models.SlugField(max_length=50, unique=True, help_text="The id clients use.")
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    template = models.TextField(help_text="The system prompt; {name} marks a declared variable.")
+    variables = models.JSONField(
+        default=list, blank=True, help_text='[{"name": "language", "label": "Language to practise"}]'
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the list (smallest first).")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        variables = self.variables if isinstance(self.variables, list) else None
+        if variables is None or not all(
+            isinstance(v, dict) and set(v) == {"name", "label"} and str(v["name"]).isidentifier() for v in variables
+        ):
+            raise ValidationError({"variables": 'A list of {"name": "an_identifier", "label": "what to ask"}.'})
+
+
 class ChatBot(models.Model):
     """A chat session of one user."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chatbots")
     title = models.CharField(max_length=200, blank=True)
+    # The persona the chat started from and the values filled in (its rendered prompt is in Config).
+    persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    persona_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Last activity: bumped by every message, so lists show the most recently active first.
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,12 +125,30 @@ class Prompt(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: {self.content[:40]}"
 
+    @property
+    def answers(self) -> list[Reply]:
+        """Every reply to this prompt, oldest first, each with `ordered_choices`.
+
+        chat.selectors.prompts_with_replies() loads them (as `loaded_replies`); otherwise they are read now.
+        """
+        if not hasattr(self, "loaded_replies"):
+            choices = Prefetch("choices", queryset=Choice.objects.order_by("index"), to_attr="ordered_choices")
+            self.loaded_replies = list(self.replies.order_by("created_at", "id").prefetch_related(choices))
+        return self.loaded_replies
+
+    @property
+    def reply(self) -> Reply | None:
+        """The newest reply: the answer the conversation goes on from (None until the model answered)."""
+        answers = self.answers
+        return answers[-1] if answers else None
+
 
 class Reply(models.Model):
     """One chat completion answering a prompt, with its token usage."""
 
     chatbot = models.ForeignKey(ChatBot, on_delete=models.CASCADE, related_name="replies")
-    prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="reply")
+    # Several when the user asked the model again (regenerate); the newest is the prompt's answer.
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="replies")
     upstream_id = models.CharField(max_length=200, blank=True)
     model = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from chat.models import ChatBot, Choice, DailyUsage, Prompt, PromptKind
+from chat.models import ChatBot, Choice, DailyUsage, Prompt, PromptKind, Reply
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -19,16 +19,21 @@ def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
 
 
 def prompts_with_replies() -> QuerySet[Prompt]:
-    """Prompts with their reply and its choices in two queries; choices land in
-    `reply.ordered_choices`, a plain list (a related manager per reply costs more than the rows)."""
-    choices = Prefetch("reply__choices", queryset=Choice.objects.order_by("index"), to_attr="ordered_choices")
-    return Prompt.objects.select_related("reply").prefetch_related(choices).order_by("created_at", "id")
+    """Prompts with all their replies (`loaded_replies`, oldest first) and each reply's choices
+    (`ordered_choices`) in three queries: plain lists, as `Prompt.answers` and `reply` read them."""
+    choices = Prefetch("choices", queryset=Choice.objects.order_by("index"), to_attr="ordered_choices")
+    replies = Prefetch(
+        "replies",
+        queryset=Reply.objects.order_by("created_at", "id").prefetch_related(choices),
+        to_attr="loaded_replies",
+    )
+    return Prompt.objects.prefetch_related(replies).order_by("created_at", "id")
 
 
 def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
     return (
         ChatBot.objects.owned_by(user)
-        .select_related("config")
+        .select_related("config", "persona")
         .prefetch_related(Prefetch("prompts", queryset=prompts_with_replies()))
     )
 

@@ -28,7 +28,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from chat.database import run_db
-from chat.exceptions import ChatDeletedMidAnswer, ChatNotFound
+from chat.exceptions import ChatDeletedMidAnswer, ChatNotFound, PromptNotFound, PromptNotRegenerable
 from chat.gateway import Completion, CompletionChoice, CompletionRequest, OpenAIGateway, StreamPieces
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import QuotaStatus, Reservation, quota_commit, quota_release, quota_renew, quota_reserve
@@ -55,6 +55,7 @@ class SendPlan:
     request: CompletionRequest
     reservation: Reservation
     new_chat_config: dict[str, Any] = field(default_factory=dict)
+    prompt_id: int | None = None  # a stored prompt answered again (regenerate): the reply is added to it
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def first_line(text: str) -> str:
 
 
 def _context_and_turns_sql() -> str:
-    """Context prompts first, then answered messages newest first, each with its first choice's text.
+    """Context prompts first, then answered messages newest first, each with its newest reply's first
+    choice's text; but for one prompt (the one being answered again, or none: -1).
 
     Plain SQL (portable across SQLite and PostgreSQL): the ORM spent more CPU compiling this
     query than the database spent running it, on every send (docs/performance.md).
@@ -80,20 +82,24 @@ def _context_and_turns_sql() -> str:
     # Table names come from our models; every value is a query parameter.
     return (
         f"SELECT p.kind, p.content, c.content FROM {prompt} p "  # noqa: S608
-        f"LEFT JOIN {reply} r ON r.prompt_id = p.id "
+        # the newest reply of each prompt (several after a regenerate)
+        f"LEFT JOIN {reply} r ON r.id = (SELECT MAX(r2.id) FROM {reply} r2 WHERE r2.prompt_id = p.id) "
         f'LEFT JOIN {choice} c ON c.reply_id = r.id AND c."index" = 0 '
-        "WHERE p.chatbot_id = %s AND (p.kind <> %s OR r.id IS NOT NULL) "
+        "WHERE p.chatbot_id = %s AND p.id <> %s AND (p.kind <> %s OR r.id IS NOT NULL) "
         "ORDER BY CASE WHEN p.kind = %s THEN 1 ELSE 0 END, p.created_at DESC, p.id DESC"
     )
 
 
-def upstream_messages(*, chat: ChatBot, content: str) -> list[dict[str, str]]:
-    """System prompt, context, then as many earlier turns as the budget allows (newest kept), in one query."""
+def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = None) -> list[dict[str, str]]:
+    """System prompt, context, then as many earlier turns as the budget allows (newest kept), in one
+    query, then `content`. `answering`: the id of a stored prompt being answered again (regenerate),
+    which is then `content` and not one of the earlier turns."""
     context: dict[str, str] = {}
     turns: list[tuple[str, str]] = []
     budget = settings.CHAT_HISTORY_BUDGET
     with connection.cursor() as cursor:
-        cursor.execute(_context_and_turns_sql(), [chat.pk, PromptKind.MESSAGE.value, PromptKind.MESSAGE.value])
+        parameters = [chat.pk, answering or -1, PromptKind.MESSAGE.value, PromptKind.MESSAGE.value]
+        cursor.execute(_context_and_turns_sql(), parameters)
         while rows := cursor.fetchmany(100):
             for kind, question, answer in rows:
                 if kind != PromptKind.MESSAGE:
@@ -137,6 +143,40 @@ def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
         quota_release(reservation=reservation)
         raise
     return SendPlan(user_id=user.pk, chat_id=chat.pk, content=content, request=request, reservation=reservation)
+
+
+def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
+    """Ask again for the chat's last message, with the history before it (ChatNotFound, PromptNotFound,
+    PromptNotRegenerable, QuotaExceeded). It costs a completion like any send."""
+    chat = ChatBot.objects.owned_by(user).select_related("config").filter(pk=chat_id).first()
+    if chat is None:
+        raise ChatNotFound()
+    messages = Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE)
+    prompt = messages.filter(pk=prompt_id).first()
+    if prompt is None:
+        raise PromptNotFound()
+    if messages.order_by("-created_at", "-id").values_list("pk", flat=True).first() != prompt.pk:
+        raise PromptNotRegenerable()
+    reservation = quota_reserve(user=user)
+    try:
+        config = chat.config
+        request = CompletionRequest(
+            model=config.model,
+            messages=upstream_messages(chat=chat, content=prompt.content, answering=prompt.pk),
+            temperature=float(config.temperature),
+            max_tokens=config.max_tokens,
+        )
+    except BaseException:
+        quota_release(reservation=reservation)
+        raise
+    return SendPlan(
+        user_id=user.pk,
+        chat_id=chat.pk,
+        content=prompt.content,
+        request=request,
+        reservation=reservation,
+        prompt_id=prompt.pk,
+    )
 
 
 def completion_prepare(
@@ -187,6 +227,9 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 # the first message names an untitled chat
                 title=Case(When(title="", then=Value(first_line(plan.content))), default=F("title")),
             )
+            # A regenerate's prompt may have been deleted with its chat meanwhile.
+            if touched and plan.prompt_id is not None:
+                touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
             if not touched:
                 if delivered:
                     quota_commit(reservation=plan.reservation, **tokens)
@@ -194,7 +237,10 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                     quota_release(reservation=plan.reservation)
                 chat_id = None
         if chat_id is not None:
-            prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+            if plan.prompt_id is None:
+                prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+            else:
+                prompt = Prompt.objects.get(pk=plan.prompt_id)
             reply = Reply.objects.create(
                 chatbot_id=chat_id,
                 prompt=prompt,
@@ -220,9 +266,13 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         TOKENS.labels("completion").inc(completion.completion_tokens)
     if chat_id is None:
         raise ChatDeletedMidAnswer()
-    # What chat.selectors.prompts_with_replies() would load, without reading it back.
+    # What chat.selectors.prompts_with_replies() would load, without reading it back (a new prompt's
+    # only reply), or read back (a regenerated prompt's earlier replies).
     reply.ordered_choices = sorted(choices, key=lambda choice: choice.index)
-    prompt.reply = reply
+    if plan.prompt_id is None:
+        prompt.loaded_replies = [reply]
+    else:
+        prompt.answers  # noqa: B018 - read here, on the database thread, not when the async view serialises
     return prompt
 
 

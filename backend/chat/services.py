@@ -10,6 +10,7 @@ from django.db import transaction
 
 from chat.exceptions import ChatLimitReached
 from chat.models import CONTEXT_KINDS, ChatBot, Config, Prompt
+from chat.personas import persona_for_chat
 
 
 def config_defaults() -> dict[str, Any]:
@@ -44,12 +45,23 @@ def ensure_room_for_a_chat(*, user) -> None:
 
 @transaction.atomic
 def chat_create(
-    *, user, title: str = "", config: dict[str, Any] | None = None, context: dict[str, str | None] | None = None
+    *,
+    user,
+    title: str = "",
+    config: dict[str, Any] | None = None,
+    context: dict[str, str | None] | None = None,
+    persona: dict[str, Any] | None = None,
 ) -> ChatBot:
-    """A new chat for `user`; ChatLimitReached once they keep CHAT_MAX_PER_USER chats."""
+    """A new chat for `user`, from a persona (`{id, values}`: its rendered prompt becomes the
+    system prompt) or not; ChatLimitReached once they keep CHAT_MAX_PER_USER chats."""
     ensure_room_for_a_chat(user=user)
-    chat = ChatBot.objects.create(user=user, title=title.strip())
-    Config.objects.create(chatbot=chat, **{**config_defaults(), **(config or {})})
+    config = dict(config or {})
+    chosen, values = None, {}
+    if persona is not None:
+        values = persona.get("values") or {}
+        chosen, config["system_prompt"] = persona_for_chat(key=persona["id"], values=values)
+    chat = ChatBot.objects.create(user=user, title=title.strip(), persona=chosen, persona_values=values)
+    Config.objects.create(chatbot=chat, **{**config_defaults(), **config})
     context_update(chat=chat, context=context or {})
     return chat
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import throttled_admin_login
-from chat.api.views import ModelsView, UsageView
+from chat.api.views import ModelsView, PersonasView, UsageView
 from config.views import HealthView, RedocView, SwaggerView
 
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/chats/", include("chat.api.urls")),
     path("api/v1/models/", ModelsView.as_view(), name="models"),
+    path("api/v1/personas/", PersonasView.as_view(), name="personas"),
     path("api/openai/v1/", include("chat.openai_api.urls")),
 ]
 

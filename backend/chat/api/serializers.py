@@ -4,7 +4,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Prompt, Reply
+from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Persona, Prompt, Reply
+from chat.personas import VALUE_MAX_CHARS
 from config.serializer_fields import (
     StrictCharField,
     StrictChoiceField,
@@ -39,11 +40,16 @@ class ReplySerializer(serializers.ModelSerializer):
 
 
 class PromptSerializer(serializers.ModelSerializer):
-    reply = ReplySerializer(read_only=True, allow_null=True)  # null until (unless) the model answered
+    reply = ReplySerializer(
+        read_only=True, allow_null=True, help_text="The newest answer; null until (unless) the model answered."
+    )
+    replies = ReplySerializer(
+        many=True, read_only=True, source="answers", help_text="Every answer, oldest first (several after regenerate)."
+    )
 
     class Meta:
         model = Prompt
-        fields = ["id", "kind", "content", "created_at", "reply"]
+        fields = ["id", "kind", "content", "created_at", "reply", "replies"]
 
 
 class ChatConfigSerializer(StrictModelSerializer):
@@ -79,6 +85,37 @@ class ChatContextSerializer(serializers.Serializer):
     misc = StrictCharField(max_length=CONTEXT_MAX_CHARS, allow_blank=True, allow_null=True, required=False)
 
 
+class PersonaVariableSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+
+
+class PersonaSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="key")
+    variables = PersonaVariableSerializer(many=True)
+
+    class Meta:
+        model = Persona
+        fields = ["id", "name", "description", "variables"]
+
+
+class ChatPersonaSerializer(serializers.Serializer):
+    """The persona a chat started from, with the values given."""
+
+    id = serializers.CharField(source="persona.key")
+    name = serializers.CharField(source="persona.name")
+    values = serializers.DictField(child=serializers.CharField(), source="persona_values")
+
+
+class PersonaChoiceSerializer(serializers.Serializer):
+    id = StrictCharField(max_length=50)
+    values = serializers.DictField(
+        child=StrictCharField(max_length=VALUE_MAX_CHARS, allow_blank=True, trim_whitespace=False),
+        required=False,
+        default=dict,
+    )
+
+
 class ChatSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatBot
@@ -88,11 +125,16 @@ class ChatSummarySerializer(serializers.ModelSerializer):
 class ChatDetailSerializer(serializers.ModelSerializer):
     config = ChatConfigSerializer(read_only=True)
     context = serializers.SerializerMethodField()
+    persona = serializers.SerializerMethodField()
     prompts = PromptSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChatBot
-        fields = ["id", "title", "created_at", "updated_at", "config", "context", "prompts"]
+        fields = ["id", "title", "created_at", "updated_at", "config", "context", "persona", "prompts"]
+
+    @extend_schema_field(ChatPersonaSerializer(allow_null=True))
+    def get_persona(self, chat: ChatBot) -> dict | None:
+        return ChatPersonaSerializer(chat).data if chat.persona_id else None
 
     @extend_schema_field(ChatContextSerializer)
     def get_context(self, chat: ChatBot) -> dict[str, str | None]:
@@ -108,6 +150,17 @@ class ChatWriteSerializer(serializers.Serializer):
     title = StrictCharField(max_length=200, allow_blank=True, required=False)
     config = ChatConfigSerializer(required=False)
     context = ChatContextSerializer(required=False)
+
+
+class ChatCreateSerializer(ChatWriteSerializer):
+    persona = PersonaChoiceSerializer(
+        required=False, help_text="Start from a persona: its prompt, with `values` filled in, is the system prompt."
+    )
+
+    def validate(self, attrs):
+        if "persona" in attrs and "system_prompt" in attrs.get("config", {}):
+            raise serializers.ValidationError({"persona": ["Give a persona or a system_prompt, not both."]})
+        return attrs
 
 
 class MessageCreateSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from chat.api.event_stream import event_stream_response, prompt_events
 from chat.api.rate_limit import rate_limit_headers
 from chat.api.serializers import (
+    ChatCreateSerializer,
     ChatDetailSerializer,
     ChatExportSerializer,
     ChatListQuerySerializer,
@@ -30,6 +31,7 @@ from chat.api.serializers import (
     ExportQuerySerializer,
     MessageCreateSerializer,
     ModelListSerializer,
+    PersonaSerializer,
     PromptSerializer,
     QuotaExceededSerializer,
     UsageQuerySerializer,
@@ -38,9 +40,10 @@ from chat.database import run_db
 from chat.exceptions import QuotaExceeded
 from chat.export import chat_markdown
 from chat.gateway import get_gateway
+from chat.personas import personas_available
 from chat.quota import quota_release, quota_status_for
 from chat.selectors import chat_detail_queryset_for, chat_list_for, daily_usage_for
-from chat.sending import SendPlan, send_complete, send_prepare, send_stream
+from chat.sending import SendPlan, regenerate_prepare, send_complete, send_prepare, send_stream
 from chat.services import chat_create, chat_delete_all, chat_update
 from config.schema import ErrorDetailSerializer
 from config.throttling import FailOpenThrottleMixin
@@ -89,9 +92,9 @@ class ChatListView(generics.ListCreateAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=ChatWriteSerializer, responses={201: ChatDetailSerializer})
+    @extend_schema(request=ChatCreateSerializer, responses={201: ChatDetailSerializer})
     def post(self, request, *args, **kwargs):
-        serializer = ChatWriteSerializer(data=request.data)
+        serializer = ChatCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         chat = chat_create(user=request.user, **serializer.validated_data)
         chat = chat_detail_queryset_for(request.user).get(pk=chat.pk)
@@ -252,6 +255,38 @@ class MessageCreateView(AsyncSendView):
     @extend_schema(request=MessageCreateSerializer, parameters=RATE_LIMIT_HEADERS, responses=SEND_RESPONSES)
     async def post(self, request, pk: int):
         return await self.send(request, lambda: self.prepare(request, pk))
+
+
+class RegenerateView(AsyncSendView):
+    """Ask the model again for the chat's last message, with the conversation before it.
+
+    Like a send: one completion from the daily quota (given back if the model fails), JSON or a
+    stream, 429 when none is left. The earlier answers are kept: the prompt's `reply` is the new
+    one and `replies` lists them all. Only the chat's last message can be answered again (400).
+    """
+
+    def prepare(self, request, chat_id: int, prompt_id: int) -> SendPlan:
+        return regenerate_prepare(user=self.authorize(request), chat_id=chat_id, prompt_id=prompt_id)
+
+    @extend_schema(
+        request=None,
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            **SEND_RESPONSES,
+            400: OpenApiResponse(ErrorDetailSerializer, description="Not the chat's last message."),
+            404: OpenApiResponse(ErrorDetailSerializer, description="No such chat of yours, or message in it."),
+        },
+    )
+    async def post(self, request, pk: int, prompt_id: int):
+        return await self.send(request, lambda: self.prepare(request, pk, prompt_id))
+
+
+class PersonasView(APIView):
+    """Personas a new chat can start from: a system prompt with variables to fill in."""
+
+    @extend_schema(responses={200: PersonaSerializer(many=True)})
+    def get(self, request):
+        return Response(PersonaSerializer(personas_available(), many=True).data)
 
 
 class ModelsView(APIView):

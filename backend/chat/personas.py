@@ -1,0 +1,50 @@
+"""Personas: listing them, and rendering one's template with the user's values (chat.models.Persona)."""
+
+from __future__ import annotations
+
+import re
+
+from chat.exceptions import ChatError
+from chat.models import Persona
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+VALUE_MAX_CHARS = 200
+
+
+class PersonaInvalid(ChatError):
+    """Unknown persona, or values that do not match its variables (answered 400)."""
+
+
+def personas_available():
+    return Persona.objects.filter(is_active=True)
+
+
+def persona_render(*, persona: Persona, values: dict[str, str]) -> str:
+    """The persona's system prompt with its declared variables replaced, in one pass.
+
+    Only `{name}` of a declared variable is replaced, with the value as it is: a value holding
+    `{other}` or `{{ ... }}` stays that text, since the output is never read as a template again.
+    """
+    declared = [variable["name"] for variable in persona.variables]
+    missing = [name for name in declared if not str(values.get(name, "")).strip()]
+    if missing:
+        raise PersonaInvalid(f"Fill in: {', '.join(missing)}.")
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise PersonaInvalid(f"This persona has no variable {', '.join(unknown)}.")
+    too_long = [name for name in declared if len(values[name]) > VALUE_MAX_CHARS]
+    if too_long:
+        raise PersonaInvalid(f"At most {VALUE_MAX_CHARS} characters: {', '.join(too_long)}.")
+
+    def substitute(match: re.Match) -> str:
+        name = match.group(1)
+        return values[name].strip() if name in declared else match.group(0)
+
+    return PLACEHOLDER.sub(substitute, persona.template)
+
+
+def persona_for_chat(*, key: str, values: dict[str, str]) -> tuple[Persona, str]:
+    persona = personas_available().filter(key=key).first()
+    if persona is None:
+        raise PersonaInvalid("There is no such persona.")
+    return persona, persona_render(persona=persona, values=values)
