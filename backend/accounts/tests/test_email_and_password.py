@@ -263,6 +263,8 @@ def test_change_needs_a_jwt_not_an_api_key():
 def test_one_reset_link_used_ten_times_at_once_sets_one_password():
     import threading
 
+    from django.db import connections
+
     UserFactory(email="me@example.com")
     request_reset("me@example.com")
     uid, token = reset_parts(mail.outbox[0])
@@ -271,7 +273,10 @@ def test_one_reset_link_used_ten_times_at_once_sets_one_password():
 
     def confirm(n: int):
         barrier.wait()
-        statuses.append(confirm_reset(uid, token, f"racing-password-number-{n}").status_code)
+        try:
+            statuses.append(confirm_reset(uid, token, f"racing-password-number-{n}").status_code)
+        finally:
+            connections.close_all()  # this thread's own connection
 
     threads = [threading.Thread(target=confirm, args=(n,)) for n in range(10)]
     for thread in threads:

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from allauth.socialaccount.models import SocialAccount
 from django.core import mail
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -316,7 +317,10 @@ def test_ten_exchanges_of_one_code_at_once_give_one_token_pair(providers):
 
     def exchange():
         barrier.wait()
-        statuses.append(browser.exchange(fragment["code"]).status_code)
+        try:
+            statuses.append(browser.exchange(fragment["code"]).status_code)
+        finally:
+            connections.close_all()  # this thread's own connection
 
     threads = [threading.Thread(target=exchange) for _ in range(10)]
     for thread in threads:
