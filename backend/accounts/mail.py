@@ -77,3 +77,15 @@ def address_claimed_mail(*, to: str, provider: str) -> None:
             "will help you move its chats.\n"
         ),
     )
+
+
+def provider_linked_mail(*, to: str, provider: str) -> None:
+    send_mail_later(
+        to=to,
+        subject=f"{provider} can now log in to your account",
+        body=(
+            f"Hello,\n\nA {provider} account was just linked to your account: it can now log you in. "
+            "If that was not you, unlink it on your account page and change your password at once: that "
+            "ends every other session.\n"
+        ),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -14,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import mail
 from accounts.exceptions import AccountError
-from accounts.models import User, UserManager
+from accounts.models import ApiKey, SocialLoginCode, User, UserManager
 
 VERIFY_SALT = "accounts.email-verification"
 
@@ -34,8 +35,10 @@ def user_logout(*, refresh: RefreshToken) -> None:
 
 
 def user_sessions_end(*, user: User) -> None:
-    """Blacklist every refresh token of `user`. Call it with the password changed: that is what makes
-    their access tokens stop working too (SIMPLE_JWT's CHECK_REVOKE_TOKEN)."""
+    """Blacklist every refresh token of `user` and drop their unused social-login codes (a login or a
+    link under way). Call it with the password changed: that is what makes their access tokens stop
+    working too (SIMPLE_JWT's CHECK_REVOKE_TOKEN). API keys are the caller's decision."""
+    SocialLoginCode.objects.filter(user=user, used_at__isnull=True).delete()
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
@@ -102,11 +105,21 @@ def password_reset_user(*, uid: str, token: str) -> User:
 @transaction.atomic
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
     """Set the password a reset link asks for. The row lock makes the link single-use under races:
-    the second of two confirms checks the token against the password the first one set."""
+    the second of two confirms checks the token against the password the first one set.
+
+    A reset is how someone who lost control of an account gets it back, so it also revokes the
+    account's API keys. If the address had never been verified, whoever made the account may not
+    have owned it (someone can sign up with another's address and link their own GitHub to it):
+    the owner of the address, who just proved it, keeps the account alone, so its provider links go
+    too (they can link their own again).
+    """
     user = password_reset_user(uid=uid, token=token)
     user = User.objects.select_for_update().get(pk=user.pk)
     if not default_token_generator.check_token(user, token):
         raise ResetLinkInvalid()
+    if not user.email_verified:
+        SocialAccount.objects.filter(user=user).delete()
+    ApiKey.objects.filter(user=user).delete()
     # Following a link mailed to the address proves it is the user's.
     _password_set(user=user, new_password=new_password, verified=True)
 

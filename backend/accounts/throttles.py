@@ -28,20 +28,37 @@ class SocialStartThrottle(AuthRateThrottle):
         return settings.SOCIAL_START_THROTTLE_RATE
 
 
-class PasswordResetAddressThrottle(FailOpenThrottleMixin, SimpleRateThrottle):
-    """Per-address limit on reset mails, whoever asks: nobody can bury an inbox in them."""
+def reset_mail_allowed(email: str) -> bool:
+    """Whether another reset mail may go to this address this hour (PASSWORD_RESET_THROTTLE_RATE).
 
+    Silent: over the limit, the request is answered as usual and no mail goes. A 429 would let
+    anyone block someone's reset by asking for theirs three times, and tell that the address is
+    asked about. Only requests the per-IP limit let through are counted.
+    """
+    return _ResetAddressLimit(email).allow_request(None, None)
+
+
+class _ResetAddressLimit(FailOpenThrottleMixin, SimpleRateThrottle):
     scope = "password_reset_address"
+
+    def __init__(self, email: str):
+        self.address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        super().__init__()
 
     def get_rate(self) -> str:
         return settings.PASSWORD_RESET_THROTTLE_RATE
 
     def get_cache_key(self, request, view):
-        email = request.data.get("email") if isinstance(request.data, dict) else None
-        if not isinstance(email, str):
-            return None  # the serializer answers 400
-        address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": address}
+        return self.cache_format % {"scope": self.scope, "ident": self.address}
+
+
+class SocialLinkThrottle(FailOpenThrottleMixin, UserRateThrottle):
+    """Per-user limit on link tickets (each is a row, and a start URL)."""
+
+    scope = "social_link"
+
+    def get_rate(self) -> str:
+        return settings.SOCIAL_LINK_THROTTLE_RATE
 
 
 class EmailResendThrottle(FailOpenThrottleMixin, UserRateThrottle):

@@ -33,7 +33,7 @@ from accounts.services import (
     user_create,
     user_logout,
 )
-from accounts.throttles import AuthRateThrottle, EmailResendThrottle, PasswordResetAddressThrottle
+from accounts.throttles import AuthRateThrottle, EmailResendThrottle, reset_mail_allowed
 
 
 class SignupView(generics.CreateAPIView):
@@ -123,17 +123,24 @@ DONE = OpenApiResponse(description="Done.")
 class PasswordResetView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle, PasswordResetAddressThrottle]
+    throttle_classes = [AuthRateThrottle]  # and, silently, per address (reset_mail_allowed)
 
     @extend_schema(
         request=PasswordResetRequestSerializer,
-        responses={204: OpenApiResponse(description="Sent if, and only if, an account has this address.")},
+        responses={
+            204: OpenApiResponse(
+                description="A link is mailed if an account has this address (at most PASSWORD_RESET_THROTTLE_RATE "
+                "an address); the answer is the same either way."
+            )
+        },
     )
     def post(self, request):
         """Mail a password reset link. The answer is the same whether or not the address has an account."""
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        password_reset_request(email=serializer.validated_data["email"])
+        email = serializer.validated_data["email"]
+        if reset_mail_allowed(email):
+            password_reset_request(email=email)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

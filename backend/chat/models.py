@@ -6,6 +6,7 @@ Config and its Replies; a Reply mirrors one chat completion (usage on the Reply,
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +20,9 @@ class ChatBotQuerySet(models.QuerySet):
     def owned_by(self, user) -> ChatBotQuerySet:
         """The only way chats reach a user: theirs, and nobody else's."""
         return self.filter(user=user)
+
+
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what chat.personas substitutes in `{name}`
 
 
 class Persona(models.Model):
@@ -48,7 +52,8 @@ class Persona(models.Model):
         super().clean()
         variables = self.variables if isinstance(self.variables, list) else None
         if variables is None or not all(
-            isinstance(v, dict) and set(v) == {"name", "label"} and str(v["name"]).isidentifier() for v in variables
+            isinstance(v, dict) and set(v) == {"name", "label"} and VARIABLE_NAME.fullmatch(str(v["name"]))
+            for v in variables
         ):
             raise ValidationError({"variables": 'A list of {"name": "an_identifier", "label": "what to ask"}.'})
 

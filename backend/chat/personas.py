@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from chat.exceptions import ChatError
-from chat.models import Persona
+from chat.models import VARIABLE_NAME, Persona
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"\{(" + VARIABLE_NAME.pattern + r")\}")
 VALUE_MAX_CHARS = 200
 
 

@@ -214,6 +214,8 @@ KAKAO_AUTH_URL = env.str("KAKAO_AUTH_URL", default="https://kauth.kakao.com").rs
 KAKAO_API_URL = env.str("KAKAO_API_URL", default="https://kapi.kakao.com").rstrip("/")
 # Per-IP limit on starting a social login (each start stores a short-lived session).
 SOCIAL_START_THROTTLE_RATE = env.str("SOCIAL_START_THROTTLE_RATE", default="30/minute")
+# Link tickets (`POST social/<provider>/link/`) one user may ask for.
+SOCIAL_LINK_THROTTLE_RATE = env.str("SOCIAL_LINK_THROTTLE_RATE", default="10/hour")
 # Seconds each call to a provider (token, profile) may take before the login fails with `failed`.
 SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SOCIAL_PROVIDER_TIMEOUT", default=5)
 SOCIALACCOUNT_ADAPTER = "accounts.social.adapter.SocialLoginAdapter"
@@ -253,7 +255,8 @@ EMAIL_IN_BACKGROUND = True
 SPA_URL = env.str("SPA_URL", default="http://127.0.0.1:5173/")
 EMAIL_VERIFICATION_DAYS = env.int("EMAIL_VERIFICATION_DAYS", default=3)
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour (Django's token generator)
-# Reset requests per address, and verification mails one user may ask for again.
+# Reset mails per address (past it, requests are answered alike and no mail goes), and
+# verification mails one user may ask for again.
 PASSWORD_RESET_THROTTLE_RATE = env.str("PASSWORD_RESET_THROTTLE_RATE", default="3/hour")
 EMAIL_RESEND_THROTTLE_RATE = env.str("EMAIL_RESEND_THROTTLE_RATE", default="3/hour")
 

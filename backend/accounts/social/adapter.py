@@ -51,12 +51,15 @@ def identity_of(sociallogin) -> ProviderIdentity:
         or ((data.get("kakao_account") or {}).get("profile") or {}).get("nickname")
         or ""
     )
+    uid = sociallogin.account.uid
+    if uid in (None, "", "None"):  # a profile without an id must not become one shared account
+        raise SocialLoginRefused("failed")
     return ProviderIdentity(
         provider=sociallogin.account.provider,
-        uid=str(sociallogin.account.uid),
+        uid=str(uid),
         extra_data=data,
         verified_emails=tuple(address.email for address in verified),
-        nickname=str(nickname),
+        nickname=str(nickname).replace("\x00", ""),
     )
 
 

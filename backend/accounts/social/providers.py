@@ -63,6 +63,15 @@ class GitHubProvider(AllauthGitHubProvider):
 class KakaoProvider(AllauthKakaoProvider):
     oauth2_adapter_class = KakaoAdapter
 
+    def extract_email_addresses(self, data):
+        # Kakao: an address is the person's only while `is_email_valid` too; false means it has since
+        # gone to another Kakao account (allauth reads `is_email_verified` alone).
+        addresses = super().extract_email_addresses(data)
+        valid = (data.get("kakao_account") or {}).get("is_email_valid") is True
+        for address in addresses:
+            address.verified = bool(address.verified) and valid
+        return addresses
+
 
 # What `GET /api/v1/auth/social/` lists, in this order, when the provider's client id is set.
 PROVIDERS = {

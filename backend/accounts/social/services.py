@@ -138,7 +138,8 @@ def _resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: i
 
     emails = [UserManager.normalize_email(email) for email in identity.verified_emails if email]
     holders = {email: User.objects.select_for_update().filter(email__iexact=email).first() for email in emails}
-    if any(holder is not None and holder.email_verified for holder in holders.values()):
+    # A verified address, or one of an account an admin deactivated, is not taken from its holder.
+    if any(holder is not None and (holder.email_verified or not holder.is_active) for holder in holders.values()):
         raise SocialLoginRefused("email_conflict")
     email = emails[0] if emails else None
     if email and (squatter := holders[email]) is not None:
@@ -185,6 +186,9 @@ def social_code_exchange(*, code: str, code_verifier: str) -> User:
                 )
         except IntegrityError as error:  # someone else linked that provider account meanwhile
             raise SocialAccountTaken() from error
+        if user.email:  # a new way into the account: its owner hears of it
+            name = PROVIDERS.get(row.provider, {}).get("name", row.provider)
+            transaction.on_commit(lambda: mail.provider_linked_mail(to=user.email, provider=name))
     return row.user
 
 

@@ -1,5 +1,6 @@
 """Social login endpoints (`/api/v1/auth/social/`); the flow is described in accounts/social/__init__.py."""
 
+import logging
 from urllib.parse import urlencode
 
 from allauth.socialaccount.adapter import get_adapter
@@ -29,8 +30,10 @@ from accounts.social.services import (
     social_link_ticket_consume,
     social_link_ticket_create,
 )
-from accounts.throttles import AuthRateThrottle, SocialStartThrottle
+from accounts.throttles import AuthRateThrottle, SocialLinkThrottle, SocialStartThrottle
+from config.exceptions import DATABASE_OUTAGE
 
+logger = logging.getLogger(__name__)
 # Seconds an anonymous session made by a start lives: the provider round trip, with room to spare.
 START_SESSION_SECONDS = 600
 PROVIDER_PARAMETER = OpenApiParameter("provider", str, OpenApiParameter.PATH, enum=list(PROVIDERS))
@@ -101,7 +104,13 @@ def social_callback(request, provider: str):
     """
     if provider not in enabled_providers():
         return spa_redirect(error="failed")
-    return CALLBACK_VIEWS[provider](request)
+    try:
+        return CALLBACK_VIEWS[provider](request)
+    except DATABASE_OUTAGE:
+        raise  # a JSON 503 like everywhere (config.exceptions)
+    except Exception:  # a profile allauth cannot read (no id...) or we cannot store: the login failed
+        logger.exception("social login callback failed provider=%s", provider)
+        return spa_redirect(error="failed")
 
 
 class SocialExchangeView(APIView):
@@ -127,9 +136,11 @@ class SocialExchangeView(APIView):
 
 
 class SocialLinkView(APIView):
-    """Linking adds a way into the account, so like making an API key it needs a JWT, not a key."""
+    """Linking adds a way into the account, so like making an API key it needs a JWT, not a key
+    (and the owner's address is mailed when a link is made)."""
 
     authentication_classes = [JWTAuthentication]
+    throttle_classes = [SocialLinkThrottle]
 
     @extend_schema(
         request=None,

@@ -199,8 +199,11 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works():
 
 def test_reset_is_throttled_per_address_and_per_ip(settings):
     settings.PASSWORD_RESET_THROTTLE_RATE = "2/hour"
-    assert [request_reset("a@example.com").status_code for _ in range(3)] == [204, 204, 429]
+    UserFactory(email="a@example.com")
+    UserFactory(email="b@example.com")
+    assert [request_reset("A@example.com ").status_code for _ in range(3)] == [204, 204, 204]
     assert request_reset("b@example.com").status_code == 204, "another address has its own count"
+    assert [message.to for message in mail.outbox] == [["a@example.com"], ["a@example.com"], ["b@example.com"]]
     settings.AUTH_THROTTLE_RATE = "5/minute"
     from django.core.cache import cache
 
@@ -298,3 +301,48 @@ def test_make_run_prints_each_mail_as_one_readable_block():
     printed = stream.getvalue()
     assert "Mail to to@example.com" in printed and "Subject: Confirm your email address" in printed
     assert long_link in printed.splitlines(), "the link is on one line, not quoted-printable"
+
+
+def test_asking_for_someones_reset_many_times_never_blocks_them_or_tells_anything(settings):
+    settings.PASSWORD_RESET_THROTTLE_RATE = "2/hour"
+    UserFactory(email="victim@example.com")
+    statuses = [request_reset("victim@example.com").status_code for _ in range(5)]
+    assert statuses == [204] * 5, "over the per-address limit the answer is the same, and no mail goes"
+    assert len(mail.outbox) == 2
+
+
+def test_a_reset_revokes_api_keys_and_a_squatters_provider_links():
+    """Someone signs up with another's address, never verifies it, links their GitHub and makes a key;
+    the owner of the address resets the password and must then hold the account alone."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts.api_keys import api_key_create
+
+    squatted = UserFactory(email="owner@example.com", email_verified=False)
+    key = api_key_create(user=squatted, name="squatter's script").key
+    SocialAccount.objects.create(user=squatted, provider="github", uid="666")
+    request_reset("owner@example.com")
+    uid, token = reset_parts(mail.outbox[0])
+
+    assert confirm_reset(uid, token).status_code == 204
+    assert bearer(key).get("/api/v1/auth/me/").status_code == 401
+    assert not SocialAccount.objects.filter(user=squatted).exists()
+
+
+def test_a_verified_users_reset_keeps_their_provider_links():
+    from allauth.socialaccount.models import SocialAccount
+
+    user = UserFactory(email="me@example.com", email_verified=True)
+    SocialAccount.objects.create(user=user, provider="github", uid="1")
+    request_reset("me@example.com")
+    assert confirm_reset(*reset_parts(mail.outbox[0])).status_code == 204
+    assert SocialAccount.objects.filter(user=user).exists()
+
+
+def test_check_deploy_warns_when_mail_only_goes_to_the_console(settings):
+    from accounts.checks import mail_is_delivered
+
+    settings.EMAIL_BACKEND = "config.mail.ReadableConsoleBackend"
+    assert [warning.id for warning in mail_is_delivered(None)] == ["accounts.W001"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert mail_is_delivered(None) == []

@@ -210,6 +210,24 @@ def me_status(access: str) -> int:
     return client.get("/api/v1/auth/me/").status_code
 
 
+def test_a_deactivated_accounts_address_is_not_claimed(providers):
+    UserFactory(email="banned@example.com", email_verified=False, is_active=False)
+    assert Browser().log_in(**github("someone", "banned@example.com"))["error"] == "email_conflict"
+    assert User.objects.count() == 1
+
+
+def test_a_kakao_address_kakao_no_longer_vouches_for_is_not_verified():
+    from accounts.social.providers import KakaoProvider
+
+    account = {"email": "moved@kakao.example", "is_email_verified": True, "is_email_valid": False}
+    provider = object.__new__(KakaoProvider)  # what it does with a profile needs no app or request
+    [address] = provider.extract_email_addresses({"kakao_account": account})
+    assert address.verified is False
+    account["is_email_valid"] = True
+    [address] = provider.extract_email_addresses({"kakao_account": account})
+    assert address.verified is True
+
+
 def test_kakao_login_with_a_verified_email(providers):
     browser = Browser()
     account = logged_in(
@@ -385,13 +403,13 @@ def link_url(user, provider: str = "github") -> str:
     return answer.json()["start_url"]
 
 
-def test_linking_then_logging_in_through_the_provider(providers):
+def test_linking_then_logging_in_through_the_provider(providers, django_capture_on_commit_callbacks):
     user = UserFactory(email="me@example.com")
     browser = Browser()
     # A GitHub account with a different address: linking is by the logged-in user, not by email.
-    account = logged_in(
-        browser, browser.log_in(start_url=link_url(user), **github("me-on-github", "other@example.com"))
-    )
+    fragment = browser.log_in(start_url=link_url(user), **github("me-on-github", "other@example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        account = logged_in(browser, fragment)
     assert account["id"] == user.pk
     assert account["email"] == "me@example.com"
     assert account["has_password"] is True
@@ -399,6 +417,7 @@ def test_linking_then_logging_in_through_the_provider(providers):
 
     later = Browser()
     assert logged_in(later, later.log_in(**github("me-on-github", "other@example.com")))["id"] == user.pk
+    assert [message.subject for message in mail.outbox] == ["GitHub can now log in to your account"]
 
 
 def test_linking_the_provider_account_whose_email_conflicted(providers):

@@ -15,12 +15,13 @@ import yaml
 REPO = Path(__file__).resolve().parents[3]
 
 
-def test_production_settings_pass_check_deploy_with_only_the_three_variables():
+def test_production_settings_pass_check_deploy_with_only_four_variables():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", "JWT_"))}
     env |= {
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
+        "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
 
