@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from rest_framework.test import APIClient
@@ -105,9 +107,13 @@ def api_server(mock_llm_process):
     """Start `make serve`'s server (gunicorn, uvicorn workers) on the test database; stopped by pid."""
     started: list[Server] = []
 
-    def start(*, workers: int = 2, **env_overrides: str) -> Server:
+    def start(*, workers: int = 2, log_path: Path | None = None, **env_overrides: str) -> Server:
         server = start_api(
-            database_url=database_url(), openai_base_url=f"{mock_llm_process}/v1", workers=workers, **env_overrides
+            database_url=database_url(),
+            openai_base_url=f"{mock_llm_process}/v1",
+            workers=workers,
+            log_path=log_path,
+            **env_overrides,
         )
         started.append(server)
         return server

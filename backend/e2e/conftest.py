@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from chat.tests.factories import PASSWORD
-from testing.servers import Server, free_port, stop, wait_until_up
+from testing.servers import Server, free_port, start_fake_oauth, stop, wait_until_up
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -95,6 +97,65 @@ def app(browser, spa_server, api_server, request):
         return page, api
 
     return open_app
+
+
+@pytest.fixture(scope="session")
+def fake_oauth():
+    """The fake GitHub and Kakao (fakeoauth), with their consent pages."""
+    server = start_fake_oauth()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def social_app(app, fake_oauth, spa_server):
+    """`app` with GitHub and Kakao enabled against the fake provider, coming back to the SPA."""
+
+    def open_app(**options) -> tuple:
+        return app(
+            GITHUB_CLIENT_ID="fake-github-app",
+            GITHUB_CLIENT_SECRET="fake",
+            GITHUB_URL=f"{fake_oauth.url}/github",
+            KAKAO_CLIENT_ID="fake-kakao-app",
+            KAKAO_AUTH_URL=f"{fake_oauth.url}/kakao",
+            KAKAO_API_URL=f"{fake_oauth.url}/kakao",
+            SOCIAL_LOGIN_REDIRECT_URL=f"{spa_server.url}/",
+            SPA_URL=f"{spa_server.url}/",
+            **options,
+        )
+
+    return open_app
+
+
+class MailLog:
+    """The mails an API server printed (console backend) into its log file, `app(log_path=...)`."""
+
+    RULE = "-" * 72
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def mails_to(self, address: str) -> list[str]:
+        text = self.path.read_text(encoding="utf-8", errors="replace") if self.path.exists() else ""
+        return [block for block in text.split(self.RULE) if f"Mail to {address}\n" in block]
+
+    def link(self, address: str, route: str, *, timeout: float = 10) -> str:
+        """The SPA link `...#/<route>/...` of the newest mail to `address`, waiting for it to be sent
+        (mail leaves on a background thread of the server)."""
+        pattern = re.compile(rf"http://\S+#/{route}/\S+")
+        deadline = time.monotonic() + timeout
+        while True:
+            links = [match for block in self.mails_to(address) for match in pattern.findall(block)]
+            if links:
+                return links[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {address} with a #/{route}/ link in {self.path}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def mail_log(tmp_path) -> MailLog:
+    return MailLog(tmp_path / "api-server.log")
 
 
 def screenshot(page, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -118,8 +119,14 @@ def start_fake_oauth() -> Server:
     return server
 
 
-def start_api(*, database_url: str, openai_base_url: str, workers: int = 2, **env_overrides: str) -> Server:
-    """`make serve`'s server (gunicorn with uvicorn workers) on loopback."""
+def start_api(
+    *, database_url: str, openai_base_url: str, workers: int = 2, log_path: Path | None = None, **env_overrides: str
+) -> Server:
+    """`make serve`'s server (gunicorn with uvicorn workers) on loopback.
+
+    With `log_path`, its stdout and stderr are appended to that file (the mails the console
+    backend prints, for one); otherwise they are this process's own.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -136,12 +143,15 @@ def start_api(*, database_url: str, openai_base_url: str, workers: int = 2, **en
         **env_overrides,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the real settings, as in production
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.asgi:application"],
-        cwd=BACKEND_DIR,
-        env=env,
-        start_new_session=True,
-    )
+    with open(log_path, "ab") if log_path else contextlib.nullcontext() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.asgi:application"],
+            cwd=BACKEND_DIR,
+            env=env,
+            start_new_session=True,
+            stdout=log,
+            stderr=log,
+        )
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
         wait_until_up(f"{server.url}/api/health/", process, timeout=60)

@@ -162,7 +162,59 @@ export async function logout() {
   }
 }
 
+/** The session is over already (the server ended it with the password): forget its tokens here. */
+export function forgetSession() {
+  endSession();
+}
+
 export const me = () => json("/auth/me/");
+
+// --- Email verification and passwords ---------------------------------------------------------
+
+export const verifyEmail = (key) => json("/auth/email/verify/", { method: "POST", body: { key }, auth: false });
+export const resendVerification = () => json("/auth/email/verify/resend/", { method: "POST" });
+
+/** Mail a reset link; the answer is the same whether or not the address has an account. */
+export const requestPasswordReset = (email) =>
+  json("/auth/password/reset/", { method: "POST", body: { email }, auth: false });
+
+export const confirmPasswordReset = ({ uid, token, newPassword }) =>
+  json("/auth/password/reset/confirm/", {
+    method: "POST",
+    body: { uid, token, new_password: newPassword },
+    auth: false,
+  });
+
+/** 204, and every session of the user has ended, this one too: log in again with the new password. */
+export const changePassword = (currentPassword, newPassword) =>
+  json("/auth/password/change/", {
+    method: "POST",
+    body: { current_password: currentPassword, new_password: newPassword },
+  });
+
+// --- Social login (GitHub, Kakao) -------------------------------------------------------------
+
+/** The enabled providers, `[{id, name}]`. */
+export const listSocialProviders = () => json("/auth/social/", { auth: false });
+
+/** Where the browser goes (a navigation, not a fetch) to log in with `provider`. */
+export function socialStartUrl(provider, { state, codeChallenge }) {
+  const query = new URLSearchParams({ state, code_challenge: codeChallenge });
+  return `${API}/auth/social/${encodeURIComponent(provider)}/start/?${query}`;
+}
+
+/** The one-time code of a provider login, with its PKCE verifier, for a session like a password login's. */
+export async function socialExchange(code, codeVerifier) {
+  const body = { code, code_verifier: codeVerifier };
+  startSession(await json("/auth/social/exchange/", { method: "POST", body, auth: false }));
+}
+
+/** `{start_url}`: a single-use start that links `provider` to the signed-in user. */
+export const socialLinkStart = (provider) =>
+  json(`/auth/social/${encodeURIComponent(provider)}/link/`, { method: "POST" });
+
+export const socialUnlink = (provider) =>
+  json(`/auth/social/${encodeURIComponent(provider)}/`, { method: "DELETE" });
 
 /** Completions and tokens per day, oldest first, days without any included. */
 export const usage = (days = 30) => json(`/auth/me/usage/?days=${days}`);

@@ -1,10 +1,15 @@
-// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/usage, #/keys), so static hosting needs no rewrites.
+// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/usage, #/keys, #/account, and the
+// pages mailed links open: #/verify-email/<key>, #/reset-password/<uid>/<token>), so static hosting
+// needs no rewrites. A provider login comes back to this page with #code= or #error= (social.js).
 import * as api from "./api.js";
-import { clear } from "./dom.js";
-import { onLanguageChange } from "./i18n.js";
-import { clearSession, loadAccount, setState } from "./state.js";
-import { loginView, signupView } from "./views/auth.js";
+import { clear, h } from "./dom.js";
+import { onLanguageChange, t } from "./i18n.js";
+import { finishSocialLogin, takeSocialCallback } from "./social.js";
+import { clearSession, loadAccount, noticeFor, setState } from "./state.js";
+import { accountView } from "./views/account.js";
+import { forgotPasswordView, loginView, resetPasswordView, signupView, standalonePage } from "./views/auth.js";
 import { conversationView, welcomeView } from "./views/conversation.js";
+import { verifyEmailView } from "./views/email.js";
 import { keysView } from "./views/keys.js";
 import { newChatView } from "./views/newchat.js";
 import { shell } from "./views/shell.js";
@@ -16,7 +21,7 @@ let current = null;
 api.onQuota((quota) => setState({ quota }));
 api.onSessionEnd(() => {
   clearSession();
-  if (!location.hash.startsWith("#/signup")) location.hash = "#/login";
+  if (!/^#\/(signup|forgot-password|reset-password|verify-email)/.test(location.hash)) location.hash = "#/login";
 });
 
 async function logOut() {
@@ -33,10 +38,15 @@ function mount(view, { focus } = {}) {
   target?.focus();
 }
 
-const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysView };
+const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysView, "/account": accountView };
+
+function signedInPage(main, { path, activeChatId }) {
+  return shell({ main, activeChatId, activePage: path.slice(1), onLogout: logOut });
+}
 
 function route({ focus } = {}) {
   const path = location.hash.replace(/^#/, "") || "/chats";
+  const notice = noticeFor(path);
   if (path === "/login" || path === "/signup") {
     if (api.hasSession()) {
       location.hash = "#/chats";
@@ -46,7 +56,25 @@ function route({ focus } = {}) {
       await loadAccount();
       location.hash = "#/chats";
     };
-    mount(path === "/login" ? loginView({ onLoggedIn }) : signupView({ onLoggedIn }), { focus });
+    const view = path === "/login" ? loginView : signupView;
+    mount(view({ onLoggedIn, notice }), { focus });
+    return;
+  }
+  // Pages a mailed link opens work signed in or not.
+  if (path === "/forgot-password") {
+    mount(forgotPasswordView(), { focus });
+    return;
+  }
+  const reset = path.match(/^\/reset-password\/([^/]+)\/([^/]+)$/);
+  if (reset) {
+    mount(resetPasswordView({ uid: decode(reset[1]), token: decode(reset[2]) }), { focus });
+    return;
+  }
+  const verify = path.match(/^\/verify-email\/(.+)$/);
+  if (verify) {
+    const card = verifyEmailView({ key: decode(verify[1]) });
+    const view = api.hasSession() ? signedInPage(h("main", { class: "page" }, card), { path }) : standalonePage(card);
+    mount(view, { focus });
     return;
   }
   if (!api.hasSession()) {
@@ -55,14 +83,38 @@ function route({ focus } = {}) {
   }
   const match = path.match(/^\/chats\/(\d+)$/);
   const page = PAGES[path];
-  const main = page ? page() : match ? conversationView({ chatId: match[1] }) : welcomeView();
-  mount(shell({ main, activeChatId: match?.[1], activePage: path.slice(1), onLogout: logOut }), { focus });
+  const main = page ? page({ notice }) : match ? conversationView({ chatId: match[1] }) : welcomeView({ notice });
+  mount(signedInPage(main, { path, activeChatId: match?.[1] }), { focus });
 }
 
-window.addEventListener("hashchange", () => route());
+/** A path segment as it was meant (a mail program may have escaped a `:` as %3A). */
+function decode(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * A provider login's return (#code= or #error=): the code leaves the address bar before anything
+ * else runs, then the route it leads to is shown. Null if the address holds none.
+ */
+function finishProviderReturn() {
+  const callback = takeSocialCallback();
+  if (!callback) return null;
+  mount(standalonePage(h("section", { class: "card auth" }, h("h1", { tabindex: "-1" }, t("social.finishing")))));
+  return finishSocialLogin(callback).then((next) => {
+    history.replaceState(history.state, "", `#${next}`);
+    route();
+  });
+}
+
+window.addEventListener("hashchange", () => finishProviderReturn() || route());
 // Everything on the page is rendered again in the new language; the focus stays on the switch.
 onLanguageChange(() => route({ focus: "#language" }));
 (async () => {
+  if (finishProviderReturn()) return;
   if (api.hasSession()) {
     try {
       await loadAccount();

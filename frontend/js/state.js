@@ -12,6 +12,10 @@ const state = {
   hasMoreChats: false,
   search: "",
   models: null, // {default, models} from the server, once loaded
+  socialProviders: null, // [{id, name}] the server enables, once loaded
+  // A message for one page, kept while that page is shown (language switches included):
+  // {route: "/login", tone: "error" | "info", text: () => string}.
+  notice: null,
 };
 const listeners = new Set();
 
@@ -54,6 +58,53 @@ export async function refreshAccount() {
 
 export async function loadAccount() {
   await Promise.all([refreshAccount(), refreshChatList({ pages: 1 })]);
+}
+
+/** A message for the page at `route` (the log-in page after a failed provider login, say). */
+export function showNotice(route, tone, text) {
+  setState({ notice: { route, tone, text } });
+}
+
+/** The notice, if it is for `route`; one for another page is dropped. */
+export function noticeFor(route) {
+  if (state.notice && state.notice.route !== route) setState({ notice: null });
+  return state.notice;
+}
+
+/**
+ * Change the password. The server ends every session with it, this one too, so we log in again
+ * at once with the new one; if that fails, the log-in page says what happened.
+ */
+export async function changePassword({ currentPassword, newPassword }) {
+  const { email } = state.user;
+  await api.changePassword(currentPassword, newPassword);
+  try {
+    await api.login(email, newPassword);
+  } catch (error) {
+    showNotice("/login", "info", () => t("reset.done"));
+    api.forgetSession();
+    throw error;
+  }
+  await refreshAccount();
+}
+
+export async function unlinkProvider(provider) {
+  await api.socialUnlink(provider);
+  await refreshAccount();
+}
+
+// --- Social login providers ---------------------------------------------------------------------
+
+/** The providers the server enables, asked once per page load; none if the server cannot say. */
+export async function loadSocialProviders() {
+  if (!state.socialProviders) {
+    try {
+      setState({ socialProviders: await api.listSocialProviders() });
+    } catch {
+      return []; // asked again next time
+    }
+  }
+  return state.socialProviders;
 }
 
 // --- The chat list ------------------------------------------------------------------------------

@@ -1,48 +1,20 @@
-// Log in and sign up. The server's field errors are shown next to their fields.
+// The signed-out pages: log in and sign up (with GitHub and Kakao where enabled), and a forgotten
+// password: ask for a reset link, then set a new password from it. The server's field errors are
+// shown next to their fields.
 import * as api from "../api.js";
 import { h } from "../dom.js";
-import { errorText, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { providerName, startSocialLogin } from "../social.js";
+import { loadSocialProviders, showNotice } from "../state.js";
+import { field, noticeBox, showErrors } from "./form.js";
 import { languageSelect } from "./language.js";
 
-function field({ label, name, type = "text", autocomplete, required = false, hint }) {
-  const id = `field-${name}`;
-  const error = h("p", { class: "field-error", id: `${id}-error`, role: "alert" });
-  const input = h("input", {
-    id,
-    name,
-    type,
-    autocomplete,
-    required,
-    "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`,
-  });
-  return {
-    name,
-    input,
-    error,
-    element: h(
-      "div",
-      { class: "field" },
-      h("label", { for: id }, label),
-      input,
-      hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
-      error,
-    ),
-  };
+/** A page of its own (no top bar), with the language switch in its corner. */
+export function standalonePage(...children) {
+  return h("main", { class: "auth-page" }, h("div", { class: "auth-language" }, languageSelect()), ...children);
 }
 
-function showErrors(fields, formError, error, byStatus) {
-  let shown = false;
-  for (const f of fields) {
-    const messages = error.fields?.[f.name];
-    f.error.textContent = messages ? [].concat(messages).join(" ") : "";
-    f.input.setAttribute("aria-invalid", messages ? "true" : "false");
-    shown ||= Boolean(messages);
-  }
-  const others = Object.entries(error.fields || {}).filter(([name]) => !fields.some((f) => f.name === name));
-  formError.textContent = shown && !others.length ? "" : errorText(error, { byStatus });
-}
-
-function authForm({ title, submitLabel, fields, onSubmit, footer, byStatus = {} }) {
+function authForm({ title, intro, notice, submitLabel, fields, after, onSubmit, social, footer, byStatus = {} }) {
   const formError = h("p", { class: "form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "primary" }, submitLabel);
   const form = h(
@@ -64,15 +36,52 @@ function authForm({ title, submitLabel, fields, onSubmit, footer, byStatus = {} 
       },
     },
     h("h1", { tabindex: "-1" }, title),
+    noticeBox(notice),
+    intro ? h("p", { class: "hint" }, intro) : null,
     fields.map((f) => f.element),
+    after,
     formError,
     submit,
+    social,
     footer,
   );
-  return h("main", { class: "auth-page" }, h("div", { class: "auth-language" }, languageSelect()), form);
+  return standalonePage(form);
 }
 
-export function loginView({ onLoggedIn }) {
+/** `Continue with GitHub` and the like, one per provider the server enables; nothing if none is. */
+function socialButtons() {
+  const error = h("p", { class: "form-error", role: "alert" });
+  const box = h("div", { class: "social-login", hidden: true });
+  loadSocialProviders().then((providers) => {
+    if (!providers.length) return;
+    box.append(
+      h("p", { class: "divider" }, h("span", {}, t("auth.or"))),
+      ...providers.map((provider) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: `social-button ${provider.id}`,
+            onclick: async () => {
+              error.textContent = "";
+              try {
+                await startSocialLogin(provider.id);
+              } catch {
+                error.textContent = t("errors.unexpected");
+              }
+            },
+          },
+          t("social.continue", { provider: providerName(provider.id, provider.name) }),
+        ),
+      ),
+      error,
+    );
+    box.hidden = false;
+  });
+  return box;
+}
+
+export function loginView({ onLoggedIn, notice }) {
   const fields = [
     field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "username", required: true }),
     field({
@@ -85,18 +94,21 @@ export function loginView({ onLoggedIn }) {
   ];
   return authForm({
     title: t("auth.loginTitle"),
+    notice,
     submitLabel: t("auth.loginButton"),
     byStatus: { 401: "auth.wrongCredentials" },
     fields,
+    after: h("p", { class: "forgot" }, h("a", { href: "#/forgot-password" }, t("auth.forgotPassword"))),
     onSubmit: async ({ email, password }) => {
       await api.login(email, password);
       onLoggedIn();
     },
+    social: socialButtons(),
     footer: h("p", { class: "switch" }, t("auth.newHere"), h("a", { href: "#/signup" }, t("auth.createAccount"))),
   });
 }
 
-export function signupView({ onLoggedIn }) {
+export function signupView({ onLoggedIn, notice }) {
   const fields = [
     field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true }),
     field({
@@ -111,6 +123,7 @@ export function signupView({ onLoggedIn }) {
   ];
   return authForm({
     title: t("auth.signupTitle"),
+    notice,
     submitLabel: t("auth.signupButton"),
     fields,
     onSubmit: async (values) => {
@@ -120,6 +133,62 @@ export function signupView({ onLoggedIn }) {
       await api.login(values.email, values.password);
       onLoggedIn();
     },
+    social: socialButtons(),
     footer: h("p", { class: "switch" }, t("auth.haveAccount"), h("a", { href: "#/login" }, t("auth.logInLink"))),
+  });
+}
+
+const backToLogin = () => h("p", { class: "switch" }, h("a", { href: "#/login" }, t("reset.backToLogin")));
+
+export function forgotPasswordView() {
+  const fields = [
+    field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "username", required: true }),
+  ];
+  const sent = h("p", { class: "notice info", role: "status" });
+  return authForm({
+    title: t("reset.forgotTitle"),
+    intro: t("reset.forgotIntro"),
+    submitLabel: t("reset.send"),
+    fields,
+    after: sent,
+    onSubmit: async ({ email }) => {
+      sent.textContent = "";
+      await api.requestPasswordReset(email);
+      // The same words whether or not the address has an account: the page must not tell.
+      sent.textContent = t("reset.sent");
+    },
+    footer: backToLogin(),
+  });
+}
+
+export function resetPasswordView({ uid, token }) {
+  const fields = [
+    field({
+      label: t("reset.newPassword"),
+      name: "new_password",
+      type: "password",
+      autocomplete: "new-password",
+      required: true,
+      hint: t("auth.passwordHint"),
+    }),
+  ];
+  return authForm({
+    title: t("reset.resetTitle"),
+    submitLabel: t("reset.setPassword"),
+    fields,
+    onSubmit: async ({ new_password: newPassword }) => {
+      await api.confirmPasswordReset({ uid, token, newPassword });
+      showNotice("/login", "info", () => t("reset.done"));
+      // Every session of that account has ended; one open in this browser is logged out too.
+      if (api.hasSession()) await api.logout().catch(() => {});
+      location.hash = "#/login";
+    },
+    footer: h(
+      "p",
+      { class: "switch" },
+      h("a", { href: "#/forgot-password" }, t("reset.askAgain")),
+      " · ",
+      h("a", { href: "#/login" }, t("reset.backToLogin")),
+    ),
   });
 }

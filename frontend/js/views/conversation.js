@@ -4,6 +4,7 @@ import { clear, downloadFile, h } from "../dom.js";
 import { errorText, formatDateTime, formatNumber, formatTime, t } from "../i18n.js";
 import { renderMarkdown } from "../markdown.js";
 import { chatTitle, refreshAccount, refreshChatList } from "../state.js";
+import { noticeBox } from "./form.js";
 
 const CONTEXT_KINDS = ["current_state", "goal", "misc"];
 
@@ -247,11 +248,12 @@ export function conversationView({ chatId }) {
   return h("main", { class: "conversation" }, heading, meta, context, messages, banner, composer);
 }
 
-export function welcomeView() {
+export function welcomeView({ notice } = {}) {
   return h(
     "main",
     { class: "conversation welcome" },
     h("h1", { tabindex: "-1" }, t("welcome.title")),
+    noticeBox(notice),
     h("p", {}, t("welcome.before"), h("a", { href: "#/new" }, t("welcome.link")), t("welcome.after")),
   );
 }

@@ -1,9 +1,10 @@
-// The signed-in frame: the top bar (quota, pages, language, log out) and the sidebar of chats
-// (search, every chat page by page with Load more, delete all).
+// The signed-in frame: the top bar (quota, pages, language, log out), a banner while the address
+// is unconfirmed, and the sidebar of chats (search, every chat page by page with Load more, delete all).
 import * as api from "../api.js";
 import { clear, h } from "../dom.js";
 import { errorText, formatRelative, formatTime, t } from "../i18n.js";
 import { chatTitle, getState, loadMoreChats, searchChats, subscribe } from "../state.js";
+import { verificationBanner } from "./email.js";
 import { languageSelect } from "./language.js";
 
 function quotaText(quota) {
@@ -113,6 +114,7 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
     who,
     page("usage", "#/usage", t("shell.usage")),
     page("keys", "#/keys", t("shell.apiKeys")),
+    page("account", "#/account", t("shell.account")),
     languageSelect(),
     h("button", { type: "button", class: "log-out", onclick: onLogout }, t("shell.logOut")),
   );
@@ -151,9 +153,11 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
   }
   const unsubscribe = subscribe(render);
   render(getState());
-  const root = h("div", { class: "layout" }, header, h("div", { class: "body" }, sidebar, main));
+  const banner = verificationBanner();
+  const root = h("div", { class: "layout" }, header, banner, h("div", { class: "body" }, sidebar, main));
   root.cleanup = () => {
     unsubscribe();
+    banner.unsubscribe();
     clearTimeout(searchTimer);
     main.cleanup?.();
   };

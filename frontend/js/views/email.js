@@ -1,0 +1,94 @@
+// Confirming an email address: the banner that asks for it (with Send again) and the page the
+// mailed link opens (#/verify-email/<key>), signed in or not.
+import * as api from "../api.js";
+import { h } from "../dom.js";
+import { errorText, t } from "../i18n.js";
+import { getState, refreshAccount, subscribe } from "../state.js";
+
+/** A key works once, and its page may be drawn again (a language switch): one request per key. */
+const confirmations = new Map();
+
+function confirm(key) {
+  if (!confirmations.has(key)) {
+    const attempt = api.verifyEmail(key).then(
+      () => null,
+      (error) => {
+        if (error.status !== 400) confirmations.delete(key); // not the key's fault: may be tried again
+        return error;
+      },
+    );
+    confirmations.set(key, attempt);
+  }
+  return confirmations.get(key);
+}
+
+export function verifyEmailView({ key }) {
+  const status = h("p", { class: "notice info", role: "status" }, t("verify.checking"));
+  const failure = h("p", { class: "notice error", role: "alert" });
+  const next = h("p", { class: "switch" });
+  const card = h(
+    "section",
+    { class: "card auth" },
+    h("h1", { tabindex: "-1" }, t("verify.title")),
+    status,
+    failure,
+    next,
+  );
+  confirm(key).then(async (error) => {
+    const signedIn = api.hasSession();
+    if (error) {
+      status.textContent = "";
+      failure.textContent = error.status === 400 ? t("verify.invalid") : errorText(error);
+    } else {
+      status.textContent = t("verify.done");
+      if (signedIn) await refreshAccount().catch(() => {}); // the banner goes
+    }
+    next.append(
+      signedIn
+        ? h("a", { href: "#/chats" }, t("verify.toChats"))
+        : h("a", { href: "#/login" }, t("auth.logInLink")),
+    );
+  });
+  return card;
+}
+
+/** Shown in the signed-in app while the account's address is not confirmed. */
+export function verificationBanner() {
+  const text = h("span", { class: "text" });
+  const result = h("span", { class: "result", role: "status" });
+  const resend = h(
+    "button",
+    {
+      type: "button",
+      onclick: async () => {
+        if (resend.getAttribute("aria-disabled") === "true") return;
+        resend.setAttribute("aria-disabled", "true");
+        result.textContent = "";
+        try {
+          await api.resendVerification();
+          result.textContent = t("verify.sent");
+        } catch (error) {
+          result.textContent = errorText(error);
+        } finally {
+          resend.removeAttribute("aria-disabled");
+        }
+      },
+    },
+    t("verify.resend"),
+  );
+  const banner = h(
+    "section",
+    { class: "verify-banner", "aria-label": t("verify.bannerLabel"), hidden: true },
+    text,
+    resend,
+    result,
+  );
+  function render({ user }) {
+    const unconfirmed = Boolean(user?.email && !user.email_verified);
+    banner.hidden = !unconfirmed;
+    text.textContent = unconfirmed ? t("verify.banner", { email: user.email }) : "";
+  }
+  render(getState());
+  banner.unsubscribe = subscribe(render);
+  return banner;
+}
