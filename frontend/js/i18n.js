@@ -104,6 +104,16 @@ const en = {
     notFound: "This chat does not exist (or was deleted).",
     loadFailedTitle: "Could not load this chat",
   },
+  persona: {
+    legend: "Persona",
+    hint: "Who the assistant should be. Some personas ask for a detail or two.",
+    none: "No persona",
+    noneHint: "A general assistant. You can give it a system prompt later.",
+    loading: "Loading personas…",
+    loadFailed: "The personas could not be loaded; you can start without one.",
+    required: "Please fill this in.",
+    header: "Persona:",
+  },
   usage: {
     title: "Usage",
     today: "Today",
@@ -265,6 +275,16 @@ const ko = {
     notFoundTitle: "채팅을 찾을 수 없어요",
     notFound: "없는 채팅이거나 삭제된 채팅이에요.",
     loadFailedTitle: "채팅을 불러오지 못했어요",
+  },
+  persona: {
+    legend: "페르소나",
+    hint: "어시스턴트가 어떤 역할을 할지 골라 주세요. 페르소나에 따라 한두 가지를 더 물어봐요.",
+    none: "페르소나 없음",
+    noneHint: "일반 어시스턴트예요. 시스템 프롬프트는 나중에 정할 수 있어요.",
+    loading: "페르소나를 불러오는 중…",
+    loadFailed: "페르소나를 불러오지 못했어요. 페르소나 없이 시작할 수 있어요.",
+    required: "이 항목을 입력해 주세요.",
+    header: "페르소나:",
   },
   usage: {
     title: "사용량",
