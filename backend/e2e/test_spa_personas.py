@@ -215,24 +215,27 @@ def test_copy_puts_a_replys_text_on_the_clipboard_or_selects_it_where_it_cannot(
     screenshot(page, "copy-fallback")
 
 
-def test_regenerate_at_the_daily_limit_says_so_and_keeps_the_answer(app):
-    chat = ChatBotFactory(user=UserFactory(daily_limit=1), title="Last one today", config__stream=False)
+def test_regenerate_without_streaming_counts_and_at_the_daily_limit_says_so_and_keeps_the_answer(app):
+    chat = ChatBotFactory(user=UserFactory(daily_limit=2), title="Last ones today", config__stream=False)
     page, _ = open_chat(app, chat)
-    send(page, "Only one today")
+    send(page, "Only two today")
     answer = page.locator(".message.assistant")
-    expect(answer).to_contain_text("Mock reply: Only one today")
+    expect(answer).to_contain_text("Mock reply: Only two today")
     quota = page.get_by_role("status", name="Daily quota")
-    expect(quota).to_contain_text("0 of 1 left today")
+    expect(quota).to_contain_text("1 of 2 left today")
+
+    answer.get_by_role("button", name="Regenerate").click()  # a plain (JSON) answer for this chat
+    expect(answer.get_by_text("Answer 2 of 2")).to_have_count(1)
+    expect(quota).to_contain_text("0 of 2 left today")
 
     answer.get_by_role("button", name="Regenerate").click()
-
-    expect(page.get_by_role("alert").filter(has_text="used all 1")).to_contain_text("You can send more after")
-    expect(answer.locator(".markdown")).to_have_text("Mock reply: Only one today")  # the answer stays
-    expect(answer.get_by_role("group", name="Answers")).to_be_hidden()
-    expect(answer.get_by_role("button", name="Regenerate")).to_be_visible()
-    expect(quota).to_contain_text("0 of 1 left today")
+    expect(page.get_by_role("alert").filter(has_text="used all 2")).to_contain_text("You can send more after")
+    expect(answer.locator(".markdown")).to_have_text("Mock reply: Only two today")  # the answer stays
+    expect(answer.get_by_text("Answer 2 of 2")).to_have_count(1)
+    expect(answer.get_by_role("button", name="Regenerate")).to_be_focused()
+    expect(quota).to_contain_text("0 of 2 left today")
     screenshot(page, "regenerate-quota")
-    assert Reply.objects.filter(chatbot=chat).count() == 1
+    assert Reply.objects.filter(chatbot=chat).count() == 2
 
 
 def test_the_new_controls_speak_korean_and_fit_a_phone(app):
