@@ -6,6 +6,7 @@ Any other run skips this, so the committed pictures change only when someone mea
 """
 
 import datetime as dt
+import importlib
 import os
 from pathlib import Path
 
@@ -13,8 +14,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from chat.models import DailyUsage, PromptKind
-from chat.tests.factories import ChatBotFactory, PromptFactory, UserFactory, exchange
+from chat.models import DailyUsage, Persona, PromptKind
+from chat.tests.factories import ChatBotFactory, PromptFactory, ReplyFactory, UserFactory, exchange
 from e2e.conftest import log_in
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -76,3 +77,51 @@ def test_the_readme_pictures_of_a_conversation_and_of_the_usage_chart(app):
     page.get_by_role("link", name="Usage").click()
     expect(page.locator(".bar-chart")).to_have_count(2)
     page.screenshot(path=str(DOCS / "screenshot-usage.png"))
+
+
+TUTOR = next(
+    p for p in importlib.import_module("chat.migrations.0005_ship_personas").PERSONAS if p["key"] == "language-tutor"
+)
+# A learner's chat with the language tutor; the last message was answered twice (Regenerate).
+TUTORING = [
+    (
+        "안녕하세요! 제 이름은 샘이에요. 저는 커피 좋아요.",
+        [
+            "Almost! With 좋아하다 the thing you like takes 을/를: 저는 커피**를 좋아해요**.\n\n"
+            "반가워요, 샘 씨! 커피를 언제 마셔요?"
+        ],
+    ),
+    (
+        "아침에 마셔요. 카페에 가요 매일.",
+        [
+            "Nearly: 매일 카페에 가요. 좋아요! 어느 카페에 자주 가요?",
+            "**Correction:** 카페에 가요 매일 → **매일** 카페에 가요. Words of time such as 매일 (every day) "
+            "come before the verb.\n\n멋져요! 카페에서 보통 뭐 마셔요? 아메리카노? 라테?",
+        ],
+    ),
+]
+
+
+def test_the_readme_picture_of_a_persona_chat_with_two_answers(app):
+    user = UserFactory(nickname="Sam")
+    tutor, _ = Persona.objects.update_or_create(key=TUTOR["key"], defaults=TUTOR)
+    values = {"language": "Korean", "level": "beginner"}
+    chat = ChatBotFactory(
+        user=user,
+        title="Korean practice",
+        persona=tutor,
+        persona_values=values,
+        config__stream=True,
+        config__system_prompt=TUTOR["template"].format(**values),
+    )
+    PromptFactory(chatbot=chat, kind=PromptKind.GOAL, content="Order coffee in Seoul without switching to English")
+    for question, answers in TUTORING:
+        prompt = exchange(chat, question, answers[0])
+        for answer in answers[1:]:
+            ReplyFactory(prompt=prompt, choice__content=answer)
+    page, _ = app(viewport={"width": 1200, "height": 800})
+    log_in(page, user)
+
+    page.get_by_role("link", name=chat.title).click()
+    expect(page.get_by_text("Answer 2 of 2")).to_have_count(1)
+    page.screenshot(path=str(DOCS / "screenshot-persona.png"))

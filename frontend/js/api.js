@@ -221,6 +221,9 @@ export const usage = (days = 30) => json(`/auth/me/usage/?days=${days}`);
 
 export const listModels = () => json("/models/");
 
+/** System-prompt templates a new chat can start from: `[{id, name, description, variables: [{name, label}]}]`. */
+export const listPersonas = () => json("/personas/");
+
 // --- Chats ----------------------------------------------------------------------------------
 
 export function listChats({ search = "", page = 1 } = {}) {
@@ -268,16 +271,27 @@ export function sendMessage(id, content, { signal } = {}) {
  * Resolves to the stored prompt. Refusals and upstream failures reject with an ApiError.
  * Falls back to the plain send where the browser cannot read a response as a stream.
  */
-export async function streamMessage(id, content, { signal, onDelta }) {
-  if (typeof ReadableStream === "undefined" || typeof TextDecoder === "undefined") {
-    return sendMessage(id, content, { signal });
-  }
-  const response = await request(`/chats/${id}/messages/`, {
-    method: "POST",
-    body: { content },
-    signal,
-    accept: "text/event-stream",
-  });
+export function streamMessage(id, content, { signal, onDelta }) {
+  return streamed(`/chats/${id}/messages/`, { content }, { signal, onDelta }, () =>
+    sendMessage(id, content, { signal }),
+  );
+}
+
+/** Ask the model again for the chat's last message; resolves to the prompt with every answer. */
+export function regenerate(id, promptId, { signal } = {}) {
+  return json(`/chats/${id}/messages/${promptId}/regenerate/`, { method: "POST", signal });
+}
+
+/** `regenerate`, the new answer read as server-sent events like a send (`onDelta` per piece). */
+export function streamRegenerate(id, promptId, { signal, onDelta }) {
+  return streamed(`/chats/${id}/messages/${promptId}/regenerate/`, undefined, { signal, onDelta }, () =>
+    regenerate(id, promptId, { signal }),
+  );
+}
+
+async function streamed(path, body, { signal, onDelta }, plain) {
+  if (typeof ReadableStream === "undefined" || typeof TextDecoder === "undefined") return plain();
+  const response = await request(path, { method: "POST", body, signal, accept: "text/event-stream" });
   if (!(response.headers.get("Content-Type") || "").startsWith("text/event-stream") || !response.body) {
     return response.json(); // a server (or proxy) that answered without streaming
   }

@@ -1,4 +1,4 @@
-// What the views share (the signed-in user, today's quota, the chat list, the server's models),
+// What the views share (the signed-in user, today's quota, the chat list, the server's models and personas),
 // and the actions that load it. Views read and subscribe here; only these actions fill it.
 import * as api from "./api.js";
 import { t } from "./i18n.js";
@@ -16,6 +16,7 @@ const state = {
   // A message for one page, kept while that page is shown (language switches included):
   // {route: "/login", tone: "error" | "info", text: () => string}.
   notice: null,
+  personas: null, // [{id, name, description, variables}] from the server, once loaded
 };
 const listeners = new Set();
 
@@ -182,4 +183,12 @@ export function searchChats(search) {
 export async function loadModels() {
   if (!state.models) setState({ models: await api.listModels() });
   return state.models;
+}
+
+// --- Personas -----------------------------------------------------------------------------------
+
+/** The personas a new chat can start from, asked once per page load. */
+export async function loadPersonas() {
+  if (!state.personas) setState({ personas: await api.listPersonas() });
+  return state.personas;
 }

@@ -1,22 +1,13 @@
-// One chat: its messages, a message box (Enter sends, Shift+Enter new line), streaming with Stop.
+// One chat: its messages (each answer with Copy, the last with Regenerate), a message box (Enter
+// sends, Shift+Enter new line), streaming with Stop, and the panel of what the assistant knows.
 import * as api from "../api.js";
 import { clear, downloadFile, h } from "../dom.js";
-import { errorText, formatDateTime, formatNumber, formatTime, t } from "../i18n.js";
-import { renderMarkdown } from "../markdown.js";
+import { errorText, formatDateTime, formatNumber, t } from "../i18n.js";
 import { chatTitle, refreshAccount, refreshChatList } from "../state.js";
+import { contextPanel } from "./context-panel.js";
 import { noticeBox } from "./form.js";
-
-const CONTEXT_KINDS = ["current_state", "goal", "misc"];
-
-function author(name, at) {
-  const date = at ? new Date(at) : new Date();
-  return h(
-    "p",
-    { class: "author" },
-    name,
-    h("time", { datetime: date.toISOString(), title: formatDateTime(date) }, formatTime(date)),
-  );
-}
+import { personaLine } from "./personas.js";
+import { answersOf, answerView, author } from "./reply.js";
 
 function userBubble(text, at) {
   return h(
@@ -27,32 +18,18 @@ function userBubble(text, at) {
   );
 }
 
-function assistantBubble(text = "", { pending = false, note = "", at = null } = {}) {
-  const body = h("div", { class: "text markdown" });
-  body.append(renderMarkdown(text));
-  const element = h(
-    "li",
-    { class: `message assistant${pending ? " pending" : ""}` },
-    author(t("conversation.assistant"), at),
-    body,
-    note ? h("p", { class: "note" }, note) : null,
-  );
-  element.body = body;
-  return element;
-}
-
-function replyText(prompt) {
-  return prompt.reply?.choices?.[0]?.content ?? "";
-}
-
-function replyNote(prompt) {
-  return prompt.reply?.choices?.[0]?.finish_reason === "cancelled" ? t("conversation.stopped") : "";
-}
-
 export function conversationView({ chatId }) {
   const title = h("h1", { class: "chat-title", tabindex: "-1" }, t("conversation.loading"));
+  const persona = h("div", { class: "persona-slot" });
   const meta = h("p", { class: "chat-meta" });
-  const context = h("div", { class: "context" });
+  const panel = contextPanel({
+    chatId,
+    onSaved: (saved) => {
+      chat = saved;
+      renderHeader();
+    },
+  });
+  panel.element.hidden = true;
   const messages = h("ol", { class: "messages", "aria-label": t("conversation.label") });
   const banner = h("div", { class: "banner", role: "alert", hidden: true });
   const box = h("textarea", {
@@ -70,6 +47,8 @@ export function conversationView({ chatId }) {
   const heading = h("div", { class: "chat-heading" }, title, renameButton, exportButton, deleteButton);
   let chat = null;
   let controller = null;
+  // The conversation as shown: each user message (`prompt`, `{id: null, content}` until stored) and its answers.
+  let turns = [];
 
   function showBanner(text, retry) {
     clear(banner);
@@ -78,8 +57,9 @@ export function conversationView({ chatId }) {
     banner.hidden = false;
   }
 
-  function renderChat() {
+  function renderHeader() {
     title.textContent = chatTitle(chat);
+    persona.replaceChildren(...[personaLine(chat.persona)].filter(Boolean));
     meta.textContent = [
       chat.config.model,
       t("conversation.temperature", { value: formatNumber(Number(chat.config.temperature)) }),
@@ -88,32 +68,62 @@ export function conversationView({ chatId }) {
     ]
       .filter(Boolean)
       .join(" · ");
-    clear(context);
-    const known = CONTEXT_KINDS.filter((kind) => chat.context[kind]);
-    if (known.length) {
-      context.append(
-        h(
-          "details",
-          {},
-          h("summary", {}, t("conversation.contextSummary")),
-          h("dl", {}, known.map((kind) => [h("dt", {}, t(`conversation.${kind}`)), h("dd", {}, chat.context[kind])])),
-        ),
-      );
-    }
+    panel.update(chat);
+    panel.element.hidden = false;
+  }
+
+  function addTurn(prompt, at) {
+    const turn = { prompt, user: userBubble(prompt.content, at), answer: answerView({ onRegenerate: regenerateLast }) };
+    turns.push(turn);
+    messages.append(turn.user, turn.answer.element);
+    return turn;
+  }
+
+  /** Regenerate is offered on the last answer only: the server answers again only the last message. */
+  function markLast() {
+    turns.forEach((turn, index) => turn.answer.setLast(index === turns.length - 1 && turn.answer.hasAnswer));
+  }
+
+  /** While an answer is being written, the other answers' buttons wait. */
+  function setBusy(busy) {
+    controller = busy ? new AbortController() : null;
+    send.disabled = busy;
+    stop.hidden = !busy;
+    turns.forEach((turn) => turn.answer.setBusy(busy));
+  }
+
+  function renderMessages() {
     clear(messages);
+    turns = [];
     for (const prompt of chat.prompts.filter((p) => p.kind === "message")) {
-      messages.append(userBubble(prompt.content, prompt.created_at));
-      if (prompt.reply) {
-        messages.append(assistantBubble(replyText(prompt), { note: replyNote(prompt), at: prompt.reply.created_at }));
-      }
+      const turn = addTurn(prompt, prompt.created_at);
+      turn.answer.show(prompt);
+      turn.answer.element.hidden = !answersOf(prompt).length;
     }
+    markLast();
     messages.lastElementChild?.scrollIntoView({ block: "end" });
+  }
+
+  /** A reply drawn as it streams, once per frame. */
+  function streamInto(turn) {
+    const stream = { text: "", frame: 0 };
+    stream.onDelta = (piece) => {
+      stream.text += piece;
+      cancelAnimationFrame(stream.frame);
+      stream.frame = requestAnimationFrame(() => {
+        turn.answer.write(stream.text);
+        turn.answer.element.scrollIntoView({ block: "end" });
+      });
+    };
+    stream.end = () => cancelAnimationFrame(stream.frame);
+    return stream;
   }
 
   async function load() {
     try {
       chat = await api.getChat(chatId);
-      renderChat();
+      renderHeader();
+      renderMessages();
     } catch (error) {
       title.textContent = error.status === 404 ? t("conversation.notFoundTitle") : t("conversation.loadFailedTitle");
       showBanner(error.status === 404 ? t("conversation.notFound") : errorText(error));
@@ -128,54 +138,83 @@ export function conversationView({ chatId }) {
     if (!chat || controller) return;
     banner.hidden = true;
     box.value = "";
-    const mine = userBubble(content);
-    const theirs = assistantBubble("", { pending: true });
-    messages.append(mine, theirs);
-    theirs.scrollIntoView({ block: "end" });
-    controller = new AbortController();
-    send.disabled = true;
-    stop.hidden = false;
-    let text = "";
-    let frame = 0;
+    const turn = addTurn({ id: null, content });
+    turn.answer.write("");
+    turn.answer.element.scrollIntoView({ block: "end" });
+    markLast();
+    setBusy(true);
+    const stream = streamInto(turn);
     try {
+      const { signal } = controller;
       const prompt = chat.config.stream
-        ? await api.streamMessage(chatId, content, {
-            signal: controller.signal,
-            onDelta: (piece) => {
-              text += piece;
-              cancelAnimationFrame(frame);
-              frame = requestAnimationFrame(() => {
-                theirs.body.replaceChildren(renderMarkdown(text));
-                theirs.scrollIntoView({ block: "end" });
-              });
-            },
-          })
-        : await api.sendMessage(chatId, content, { signal: controller.signal });
-      cancelAnimationFrame(frame);
-      theirs.replaceWith(assistantBubble(replyText(prompt), { at: prompt.reply?.created_at }));
-      chat.prompts.push(prompt);
+        ? await api.streamMessage(chatId, content, { signal, onDelta: stream.onDelta })
+        : await api.sendMessage(chatId, content, { signal });
+      stream.end();
+      turn.prompt = prompt;
+      turn.answer.show(prompt);
       if (!chat.title) {
         chat = await api.getChat(chatId); // the first message named the chat
         title.textContent = chatTitle(chat);
       }
     } catch (error) {
-      cancelAnimationFrame(frame);
+      stream.end();
       if (error.name === "AbortError") {
-        theirs.replaceWith(assistantBubble(text, { note: t("conversation.stopped") }));
+        turn.answer.showStopped(stream.text);
       } else {
-        mine.remove();
-        theirs.remove();
+        turns.pop();
+        turn.user.remove();
+        turn.answer.element.remove();
         box.value = content; // nothing is lost: the message is back in the box
         const retryable = [0, 502, 503, 504].includes(error.status);
         showBanner(errorText(error), retryable ? () => submit(box.value) : null);
       }
     } finally {
-      controller = null;
-      send.disabled = false;
-      stop.hidden = true;
+      setBusy(false);
+      markLast();
       box.focus();
       refreshChatList().catch(() => {});
       // A stream's headers counted it while in flight; a failed or stopped one may have been given back.
+      refreshAccount().catch(() => {});
+    }
+  }
+
+  /** The stored prompt a stopped send left (its id was never sent to us): the chat's last message. */
+  async function storedPrompt(content) {
+    const fresh = await api.getChat(chatId);
+    const last = fresh.prompts.filter((p) => p.kind === "message").at(-1);
+    if (!last || last.content !== content) throw new Error("the stopped message was not stored");
+    return last;
+  }
+
+  /** Ask again for the last answer: streamed like a send when the chat streams; the quota counts it. */
+  async function regenerateLast() {
+    const turn = turns.at(-1);
+    if (!turn || controller || !chat) return;
+    banner.hidden = true;
+    setBusy(true);
+    const stream = streamInto(turn);
+    try {
+      const { signal } = controller;
+      if (!turn.prompt.id) turn.prompt = await storedPrompt(turn.prompt.content);
+      turn.answer.write("");
+      const prompt = chat.config.stream
+        ? await api.streamRegenerate(chatId, turn.prompt.id, { signal, onDelta: stream.onDelta })
+        : await api.regenerate(chatId, turn.prompt.id, { signal });
+      stream.end();
+      turn.prompt = prompt;
+      turn.answer.show(prompt);
+    } catch (error) {
+      stream.end();
+      turn.answer.showStopped(error.name === "AbortError" ? stream.text : ""); // else the shown answer stays
+      if (error.name !== "AbortError") {
+        const retryable = [0, 502, 503, 504].includes(error.status);
+        showBanner(errorText(error), retryable ? regenerateLast : null);
+      }
+    } finally {
+      setBusy(false);
+      markLast();
+      if (document.activeElement === document.body) turn.answer.focusRegenerate();
+      refreshChatList().catch(() => {});
       refreshAccount().catch(() => {});
     }
   }
@@ -198,7 +237,7 @@ export function conversationView({ chatId }) {
       try {
         chat = await api.updateChat(chatId, { title: input.value.trim() });
         form.replaceWith(heading);
-        renderChat();
+        renderHeader();
         await refreshChatList();
       } catch (error) {
         showBanner(errorText(error));
@@ -245,7 +284,7 @@ export function conversationView({ chatId }) {
     h("div", { class: "composer-actions" }, stop, send),
   );
   const loaded = load();
-  return h("main", { class: "conversation" }, heading, meta, context, messages, banner, composer);
+  return h("main", { class: "conversation" }, heading, persona, meta, panel.element, messages, banner, composer);
 }
 
 export function welcomeView({ notice } = {}) {

@@ -1,8 +1,10 @@
-// A new chat, the way a guide would start one: optional settings, then three questions one at a time.
+// A new chat, the way a guide would start one: a persona and optional settings, then three questions
+// one at a time.
 import * as api from "../api.js";
 import { h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { loadModels, refreshChatList } from "../state.js";
+import { personaPicker } from "./personas.js";
 
 const QUESTIONS = ["current_state", "goal", "misc"];
 
@@ -13,6 +15,7 @@ export function newChatView() {
   const model = h("select", { id: "chat-model" }, h("option", { value: "" }, t("newChat.modelsLoading")));
   const temperature = h("input", { id: "chat-temperature", type: "number", min: 0, max: 2, step: 0.1, placeholder: "1.0" });
   const stream = h("input", { id: "chat-stream", type: "checkbox", checked: true });
+  const persona = personaPicker();
   const step = h("div", { class: "step" });
   const main = h("main", { class: "conversation new-chat" }, h("h1", { tabindex: "-1" }, t("newChat.title")), step, error);
 
@@ -32,19 +35,21 @@ export function newChatView() {
     () => model.replaceChildren(h("option", { value: "" }, t("newChat.serverDefault"))),
   );
 
+  // The first step: who the assistant should be, and how it answers.
   function settings() {
     return h(
-      "section",
-      { "aria-labelledby": "settings-title" },
-      h("h2", { id: "settings-title" }, t("newChat.settings")),
-      h("div", { class: "field" }, h("label", { for: "chat-model" }, t("newChat.model")), model),
-      h("div", { class: "field" }, h("label", { for: "chat-temperature" }, t("newChat.temperature")), temperature),
-      h("div", { class: "field inline" }, stream, h("label", { for: "chat-stream" }, t("newChat.stream"))),
+      "form",
+      { novalidate: true, onsubmit: (event) => (event.preventDefault(), persona.validate() && ask(0)) },
+      persona.element,
       h(
-        "div",
-        { class: "actions" },
-        h("button", { type: "button", class: "primary", onclick: () => ask(0) }, t("newChat.next")),
+        "section",
+        { "aria-labelledby": "settings-title" },
+        h("h2", { id: "settings-title" }, t("newChat.settings")),
+        h("div", { class: "field" }, h("label", { for: "chat-model" }, t("newChat.model")), model),
+        h("div", { class: "field" }, h("label", { for: "chat-temperature" }, t("newChat.temperature")), temperature),
+        h("div", { class: "field inline" }, stream, h("label", { for: "chat-stream" }, t("newChat.stream"))),
       ),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("newChat.next"))),
     );
   }
 
@@ -70,7 +75,7 @@ export function newChatView() {
           { class: "actions" },
           h(
             "button",
-            { type: "button", onclick: () => (index ? ask(index - 1) : step.replaceChildren(settings())) },
+            { type: "button", onclick: () => (index ? ask(index - 1) : (step.replaceChildren(settings()), persona.focus())) },
             t("newChat.back"),
           ),
           h("button", { type: "button", onclick: () => ((answer.value = ""), next()) }, t("newChat.skip")),
@@ -86,8 +91,10 @@ export function newChatView() {
     const config = { stream: stream.checked };
     if (model.value) config.model = model.value;
     if (temperature.value !== "") config.temperature = Number(temperature.value);
+    // A persona's prompt becomes the system prompt (so none is sent with it).
+    const chosen = persona.choice();
     try {
-      const chat = await api.createChat({ config, context: answers });
+      const chat = await api.createChat({ config, context: answers, ...(chosen ? { persona: chosen } : {}) });
       await refreshChatList();
       location.hash = `#/chats/${chat.id}`;
     } catch (failure) {

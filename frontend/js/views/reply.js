@@ -1,0 +1,180 @@
+// One answer in a conversation: the reply as markdown, Copy, and (after Regenerate) every version
+// with a "‹ 2 / 3 ›" switcher, the newest shown first; Regenerate itself on the chat's last answer.
+import { h } from "../dom.js";
+import { formatDateTime, formatTime, t } from "../i18n.js";
+import { renderMarkdown } from "../markdown.js";
+
+const FEEDBACK_MS = 2000;
+
+/** "You 14:02": who wrote a message, and when (now, for one still being written). */
+export function author(name, at) {
+  const element = h("p", { class: "author" }, name, h("time"));
+  setTime(element.lastChild, at);
+  return element;
+}
+
+function setTime(time, at) {
+  const date = at ? new Date(at) : new Date();
+  time.setAttribute("datetime", date.toISOString());
+  time.title = formatDateTime(date);
+  time.textContent = formatTime(date);
+}
+
+/** Every answer a prompt has, oldest first (`replies`; an older server gives only `reply`). */
+export function answersOf(prompt) {
+  if (prompt?.replies?.length) return prompt.replies;
+  return prompt?.reply ? [prompt.reply] : [];
+}
+
+export const answerText = (reply) => reply?.choices?.[0]?.content ?? "";
+const stopped = (reply) => reply?.choices?.[0]?.finish_reason === "cancelled";
+
+/** Put the text on the clipboard: true, or false where the browser will not (then select it to copy by hand). */
+async function copyToClipboard(text, fallbackSelection) {
+  try {
+    if (!navigator.clipboard?.writeText) throw new Error("no clipboard");
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const selection = window.getSelection();
+    selection?.removeAllRanges();
+    const range = document.createRange();
+    range.selectNodeContents(fallbackSelection);
+    selection?.addRange(range);
+    return false;
+  }
+}
+
+/**
+ * The assistant's side of one turn. `show(prompt)` shows its answers (the newest); `write(text)`
+ * shows an answer being written (streamed); `restore()` goes back to the answer shown before;
+ * `setLast(bool)` offers Regenerate (calling `onRegenerate`); `setBusy(bool)` holds the buttons
+ * while any answer is being written.
+ */
+export function answerView({ onRegenerate }) {
+  let replies = [];
+  let shown = 0;
+  let busy = false;
+  let copyTimer = 0;
+
+  const time = h("time");
+  const body = h("div", { class: "text markdown" });
+  const note = h("p", { class: "note", hidden: true });
+  const olderNote = h("p", { class: "note", hidden: true }, t("reply.olderShown"));
+
+  const button = (className, label, onclick, attributes = {}) =>
+    h("button", { type: "button", class: className, ...attributes, onclick: () => !busy && onclick() }, label);
+  const previous = button("previous", "‹", () => go(-1), { "aria-label": t("reply.previous") });
+  const next = button("next", "›", () => go(1), { "aria-label": t("reply.next") });
+  const counter = h("span", { class: "counter", "aria-hidden": "true" });
+  const position = h("span", { class: "visually-hidden", "aria-live": "polite" });
+  const versions = h(
+    "div",
+    { class: "versions", role: "group", "aria-label": t("reply.versions") },
+    previous,
+    counter,
+    position,
+    next,
+  );
+  const copyButton = button("copy", t("reply.copy"), () => copy());
+  const copyStatus = h("span", { class: "copy-status", role: "status" });
+  const regenerate = button("regenerate", t("reply.regenerate"), () => onRegenerate(), { hidden: true });
+  const actions = h("div", { class: "reply-actions", hidden: true }, versions, copyButton, regenerate, copyStatus);
+
+  const element = h(
+    "li",
+    { class: "message assistant" },
+    h("p", { class: "author" }, t("conversation.assistant"), time),
+    body,
+    note,
+    olderNote,
+    actions,
+  );
+
+  function render() {
+    const reply = replies[shown];
+    element.classList.remove("pending");
+    body.replaceChildren(renderMarkdown(answerText(reply)));
+    setTime(time, reply?.created_at);
+    note.hidden = !stopped(reply);
+    note.textContent = note.hidden ? "" : t("conversation.stopped");
+    olderNote.hidden = shown === replies.length - 1;
+    actions.hidden = replies.length === 0;
+    versions.hidden = replies.length < 2;
+    counter.textContent = `${shown + 1} / ${replies.length}`;
+    position.textContent = t("reply.position", { number: shown + 1, total: replies.length });
+    // aria-disabled, not disabled: a disabled button would lose the keyboard focus at either end.
+    previous.setAttribute("aria-disabled", String(shown === 0));
+    next.setAttribute("aria-disabled", String(shown === replies.length - 1));
+  }
+
+  function go(step) {
+    const target = shown + step;
+    if (target < 0 || target >= replies.length) return;
+    shown = target;
+    render();
+  }
+
+  async function copy() {
+    clearTimeout(copyTimer);
+    const copied = await copyToClipboard(answerText(replies[shown]), body);
+    copyButton.textContent = copied ? t("reply.copied") : t("reply.copy");
+    copyStatus.textContent = copied ? "" : t("reply.copyByHand");
+    copyTimer = setTimeout(
+      () => {
+        copyButton.textContent = t("reply.copy");
+        copyStatus.textContent = "";
+      },
+      copied ? FEEDBACK_MS : 4 * FEEDBACK_MS,
+    );
+  }
+
+  return {
+    element,
+    show(prompt) {
+      replies = answersOf(prompt);
+      shown = Math.max(0, replies.length - 1);
+      render();
+    },
+    /** An answer stopped after `text` (kept, as the server keeps it); nothing shown: nothing kept. */
+    showStopped(text) {
+      if (text) {
+        const reply = { created_at: new Date().toISOString(), choices: [{ content: text, finish_reason: "cancelled" }] };
+        replies = [...replies, reply];
+        shown = replies.length - 1;
+      }
+      if (replies.length) {
+        render();
+      } else {
+        element.classList.remove("pending");
+        note.hidden = false;
+        note.textContent = t("conversation.stopped");
+      }
+    },
+    write(text) {
+      element.classList.add("pending");
+      body.replaceChildren(renderMarkdown(text));
+      note.hidden = true;
+      olderNote.hidden = true;
+    },
+    restore: render,
+    setLast(last) {
+      regenerate.hidden = !last;
+    },
+    setBusy(value) {
+      busy = value;
+      for (const control of [previous, next, copyButton, regenerate]) {
+        if (value) control.setAttribute("aria-disabled", "true");
+        else control.removeAttribute("aria-disabled");
+      }
+      regenerate.setAttribute("aria-busy", String(value));
+      if (!value && replies.length) render();
+    },
+    focusRegenerate() {
+      regenerate.focus();
+    },
+    get hasAnswer() {
+      return replies.length > 0;
+    },
+  };
+}
