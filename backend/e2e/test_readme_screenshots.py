@@ -64,7 +64,7 @@ def seed(user):
 
 
 def test_the_readme_pictures_of_a_conversation_and_of_the_usage_chart(app):
-    user = UserFactory(nickname="Minji")
+    user = UserFactory(nickname="Minji", email_verified=True)
     chat = seed(user)
     page, _ = app(viewport={"width": 1200, "height": 800})
     log_in(page, user)
@@ -103,7 +103,7 @@ TUTORING = [
 
 
 def test_the_readme_picture_of_a_persona_chat_with_two_answers(app):
-    user = UserFactory(nickname="Sam")
+    user = UserFactory(nickname="Sam", email_verified=True)
     tutor, _ = Persona.objects.update_or_create(key=TUTOR["key"], defaults=TUTOR)
     values = {"language": "Korean", "level": "beginner"}
     chat = ChatBotFactory(
