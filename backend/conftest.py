@@ -121,3 +121,14 @@ def api_server(mock_llm_process):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def shipped_personas(db):
+    """The personas the service ships with. They come from a data migration, which the flush after
+    any `transaction=True` test empties, so tests that need them ask for this."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("chat.migrations.0005_ship_personas").ship(apps, None)

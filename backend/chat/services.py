@@ -58,7 +58,7 @@ def chat_create(
     config = dict(config or {})
     chosen, values = None, {}
     if persona is not None:
-        values = persona.get("values") or {}
+        values = {name: value.strip() for name, value in (persona.get("values") or {}).items()}
         chosen, config["system_prompt"] = persona_for_chat(key=persona["id"], values=values)
     chat = ChatBot.objects.create(user=user, title=title.strip(), persona=chosen, persona_values=values)
     Config.objects.create(chatbot=chat, **{**config_defaults(), **config})
@@ -79,6 +79,8 @@ def chat_update(
         chat.save(update_fields=["title", "updated_at"])
     if config:
         Config.objects.filter(chatbot=chat).update(**config)
+        if "system_prompt" in config and chat.persona_id:  # the prompt is no longer the persona's
+            ChatBot.objects.filter(pk=chat.pk).update(persona=None, persona_values={})
     if context:
         context_update(chat=chat, context=context)
     return chat

@@ -158,7 +158,7 @@ class ChatCreateSerializer(ChatWriteSerializer):
     )
 
     def validate(self, attrs):
-        if "persona" in attrs and "system_prompt" in attrs.get("config", {}):
+        if "persona" in attrs and attrs.get("config", {}).get("system_prompt"):
             raise serializers.ValidationError({"persona": ["Give a persona or a system_prompt, not both."]})
         return attrs
 

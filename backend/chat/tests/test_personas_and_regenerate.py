@@ -9,7 +9,7 @@ import pytest
 from chat.models import ChatBot, DailyUsage, Persona, Reply
 from chat.tests.factories import ChatBotFactory, PromptFactory, exchange
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped_personas")]
 
 
 def create(client, **body):
@@ -92,6 +92,21 @@ def test_a_persona_and_a_system_prompt_together_are_400(auth_client):
     answer = create(auth_client, persona={"id": "career-coach"}, config={"system_prompt": "Be brief."})
     assert answer.status_code == 400
     assert "persona" in answer.json()
+    # An empty system prompt is no system prompt.
+    assert create(auth_client, persona={"id": "career-coach"}, config={"system_prompt": ""}).status_code == 201
+
+
+def test_values_are_stored_as_rendered_and_a_new_system_prompt_ends_the_persona(auth_client):
+    values = {"language": "  Korean ", "level": "A2"}
+    chat = create(auth_client, persona={"id": "language-tutor", "values": values}).json()
+    assert chat["persona"]["values"] == {"language": "Korean", "level": "A2"}
+    edited = auth_client.patch(f"/api/v1/chats/{chat['id']}/", {"config": {"temperature": 0.5}}, format="json")
+    assert edited.json()["persona"]["id"] == "language-tutor"
+    edited = auth_client.patch(
+        f"/api/v1/chats/{chat['id']}/", {"config": {"system_prompt": "Be a pirate."}}, format="json"
+    )
+    assert edited.json()["persona"] is None
+    assert edited.json()["config"]["system_prompt"] == "Be a pirate."
 
 
 # --- Editing what the bot knows ---------------------------------------------------------------
