@@ -104,7 +104,14 @@ class ChatPersonaSerializer(serializers.Serializer):
 
     id = serializers.CharField(source="persona.key")
     name = serializers.CharField(source="persona.name")
-    values = serializers.DictField(child=serializers.CharField(), source="persona_values")
+    values = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_values(self, chat: ChatBot) -> dict[str, str]:
+        # In the order the persona declares its variables (PostgreSQL's jsonb keeps no key order).
+        stored = chat.persona_values or {}
+        declared = [variable["name"] for variable in chat.persona.variables]
+        return {name: stored[name] for name in [*declared, *sorted(set(stored) - set(declared))] if name in stored}
 
 
 class PersonaChoiceSerializer(serializers.Serializer):

@@ -50,6 +50,9 @@ def test_a_chat_from_a_persona_stores_the_rendered_prompt_and_sends_it(auth_clie
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["persona"] == {"id": "language-tutor", "name": "Language tutor", "values": values}
+    # In the persona's order on every database (PostgreSQL's jsonb sorts keys its own way).
+    detail = auth_client.get(f"/api/v1/chats/{body['id']}/").json()
+    assert list(detail["persona"]["values"]) == ["language", "level"]
     prompt = body["config"]["system_prompt"]
     assert "in Korean only, at the level of a beginner learner" in prompt
     assert "{" not in prompt
