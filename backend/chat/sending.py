@@ -125,44 +125,22 @@ def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = No
     return messages
 
 
-def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
-    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded, ChatNotFound)."""
+def _owned_chat(user, chat_id: int) -> ChatBot:
     chat = ChatBot.objects.owned_by(user).select_related("config").filter(pk=chat_id).first()
     if chat is None:
         raise ChatNotFound()
+    return chat
+
+
+def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None = None) -> SendPlan:
+    """Reserve a completion and build the chat's request for `content`; the reservation is given
+    back if building fails. `prompt_id`: a stored prompt answered again (it is not history then)."""
     reservation = quota_reserve(user=user)
     try:
         config = chat.config
         request = CompletionRequest(
             model=config.model,
-            messages=upstream_messages(chat=chat, content=content),
-            temperature=float(config.temperature),
-            max_tokens=config.max_tokens,
-        )
-    except BaseException:
-        quota_release(reservation=reservation)
-        raise
-    return SendPlan(user_id=user.pk, chat_id=chat.pk, content=content, request=request, reservation=reservation)
-
-
-def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
-    """Ask again for the chat's last message, with the history before it (ChatNotFound, PromptNotFound,
-    PromptNotRegenerable, QuotaExceeded). It costs a completion like any send."""
-    chat = ChatBot.objects.owned_by(user).select_related("config").filter(pk=chat_id).first()
-    if chat is None:
-        raise ChatNotFound()
-    messages = Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE)
-    prompt = messages.filter(pk=prompt_id).first()
-    if prompt is None:
-        raise PromptNotFound()
-    if messages.order_by("-created_at", "-id").values_list("pk", flat=True).first() != prompt.pk:
-        raise PromptNotRegenerable()
-    reservation = quota_reserve(user=user)
-    try:
-        config = chat.config
-        request = CompletionRequest(
-            model=config.model,
-            messages=upstream_messages(chat=chat, content=prompt.content, answering=prompt.pk),
+            messages=upstream_messages(chat=chat, content=content, answering=prompt_id),
             temperature=float(config.temperature),
             max_tokens=config.max_tokens,
         )
@@ -172,11 +150,29 @@ def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
     return SendPlan(
         user_id=user.pk,
         chat_id=chat.pk,
-        content=prompt.content,
+        content=content,
         request=request,
         reservation=reservation,
-        prompt_id=prompt.pk,
+        prompt_id=prompt_id,
     )
+
+
+def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
+    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded, ChatNotFound)."""
+    return _reserved_plan(user=user, chat=_owned_chat(user, chat_id), content=content)
+
+
+def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
+    """Ask again for the chat's last message, with the history before it (ChatNotFound, PromptNotFound,
+    PromptNotRegenerable, QuotaExceeded). It costs a completion like any send."""
+    chat = _owned_chat(user, chat_id)
+    messages = Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE)
+    prompt = messages.filter(pk=prompt_id).first()
+    if prompt is None:
+        raise PromptNotFound()
+    if messages.order_by("-created_at", "-id").values_list("pk", flat=True).first() != prompt.pk:
+        raise PromptNotRegenerable()
+    return _reserved_plan(user=user, chat=chat, content=prompt.content, prompt_id=prompt.pk)
 
 
 def completion_prepare(
