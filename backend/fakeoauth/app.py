@@ -37,7 +37,6 @@ state is in memory, in one process.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import html
@@ -49,6 +48,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+
+from testing.asgi import sleep_or_disconnect
 
 SIMULATE_MODES = ("none", "token_error", "token_timeout", "profile_error", "profile_timeout")
 SIMULATE_LABELS = {
@@ -296,7 +297,7 @@ class FakeOAuth:
         if mode == f"{stage}_error":
             await _json(request.send, 500, error_body)
             return True
-        if mode == f"{stage}_timeout" and await _sleep_or_disconnect(request.receive, self.settings.stall):
+        if mode == f"{stage}_timeout" and await sleep_or_disconnect(request.receive, self.settings.stall):
             request.record.disconnected = True  # the client gave up: nobody to answer
             return True
         return False
@@ -821,20 +822,6 @@ async def _avatar(send, user_id: int) -> None:
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _until_disconnect(receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-async def _sleep_or_disconnect(receive, seconds: float) -> bool:
-    """Sleep; True if the client went away meanwhile."""
-    try:
-        await asyncio.wait_for(_until_disconnect(receive), seconds)
-        return True
-    except TimeoutError:
-        return False
 
 
 app = FakeOAuth()

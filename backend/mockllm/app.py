@@ -25,6 +25,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from testing.asgi import sleep_or_disconnect, until_disconnect
+
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -179,10 +181,10 @@ class MockOpenAI:
         behaviour = _behaviour(_last_user_text(messages), headers.get("x-mock", ""), self.settings)
 
         if behaviour.hang:
-            await _until_disconnect(receive)
+            await until_disconnect(receive)
             record.disconnected = True
             return
-        if behaviour.latency and await _sleep_or_disconnect(receive, behaviour.latency):
+        if behaviour.latency and await sleep_or_disconnect(receive, behaviour.latency):
             record.disconnected = True
             return
         if behaviour.status:
@@ -250,7 +252,7 @@ class MockOpenAI:
         disconnected = asyncio.Event()
 
         async def watch():
-            await _until_disconnect(receive)
+            await until_disconnect(receive)
             disconnected.set()
 
         watcher = asyncio.create_task(watch())
@@ -292,20 +294,6 @@ async def _json(send, status: int, payload, extra_headers=()):
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra_headers]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _until_disconnect(receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-async def _sleep_or_disconnect(receive, seconds: float) -> bool:
-    """Sleep; True if the client went away meanwhile."""
-    try:
-        await asyncio.wait_for(_until_disconnect(receive), seconds)
-        return True
-    except TimeoutError:
-        return False
 
 
 app = MockOpenAI()

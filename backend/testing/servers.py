@@ -74,49 +74,31 @@ class Server:
         stop(self.process)
 
 
-def start_mock_llm(*, latency: float = 0.0, chunk_delay: float = 0.0) -> Server:
+def _start_fake(module: str, *args: str, ready_path: str) -> Server:
+    """One of the bundled fakes (`python -m <module> --port N ...`) on a free loopback port."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "mockllm",
-            "--port",
-            str(port),
-            "--latency",
-            str(latency),
-            "--chunk-delay",
-            str(chunk_delay),
-        ],
+        [sys.executable, "-m", module, "--port", str(port), *args],
         cwd=BACKEND_DIR,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
     )
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
-        wait_until_up(f"{server.url}/health", process)
+        wait_until_up(f"{server.url}{ready_path}", process)
     except RuntimeError:
         server.stop()
         raise
     return server
+
+
+def start_mock_llm(*, latency: float = 0.0, chunk_delay: float = 0.0) -> Server:
+    return _start_fake("mockllm", "--latency", str(latency), "--chunk-delay", str(chunk_delay), ready_path="/health")
 
 
 def start_fake_oauth() -> Server:
     """The fake GitHub and Kakao (fakeoauth); `.url` + "/github" and + "/kakao" are their base URLs."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "fakeoauth", "--port", str(port)],
-        cwd=BACKEND_DIR,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-    )
-    server = Server(process, f"http://127.0.0.1:{port}")
-    try:
-        wait_until_up(f"{server.url}/_fake/requests", process)
-    except RuntimeError:
-        server.stop()
-        raise
-    return server
+    return _start_fake("fakeoauth", ready_path="/_fake/requests")
 
 
 def start_api(
