@@ -4,7 +4,7 @@ import { clear, h } from "../dom.js";
 import { errorText, formatDateTime, t } from "../i18n.js";
 import { providerName, startSocialLink } from "../social.js";
 import { changePassword, getState, loadSocialProviders, refreshAccount, subscribe, unlinkProvider } from "../state.js";
-import { clearErrors, field, noticeBox, showErrors } from "./form.js";
+import { clearErrors, field, newPasswordField, noticeBox, showErrors } from "./form.js";
 
 function passwordForm() {
   const fields = [
@@ -15,14 +15,7 @@ function passwordForm() {
       autocomplete: "current-password",
       required: true,
     }),
-    field({
-      label: t("reset.newPassword"),
-      name: "new_password",
-      type: "password",
-      autocomplete: "new-password",
-      required: true,
-      hint: t("auth.passwordHint"),
-    }),
+    newPasswordField({ label: t("reset.newPassword") }),
   ];
   const [current, next] = fields;
   const formError = h("p", { class: "form-error", role: "alert" });

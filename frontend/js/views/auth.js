@@ -6,7 +6,7 @@ import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { providerName, startSocialLogin } from "../social.js";
 import { loadSocialProviders, showNotice } from "../state.js";
-import { field, noticeBox, showErrors } from "./form.js";
+import { field, newPasswordField, noticeBox, showErrors } from "./form.js";
 import { languageSelect } from "./language.js";
 
 /** A page of its own (no top bar), with the language switch in its corner. */
@@ -111,14 +111,7 @@ export function loginView({ onLoggedIn, notice }) {
 export function signupView({ onLoggedIn, notice }) {
   const fields = [
     field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true }),
-    field({
-      label: t("auth.password"),
-      name: "password",
-      type: "password",
-      autocomplete: "new-password",
-      required: true,
-      hint: t("auth.passwordHint"),
-    }),
+    newPasswordField({ label: t("auth.password"), name: "password" }),
     field({ label: t("auth.nickname"), name: "nickname", autocomplete: "nickname" }),
   ];
   return authForm({
@@ -163,14 +156,7 @@ export function forgotPasswordView() {
 
 export function resetPasswordView({ uid, token }) {
   const fields = [
-    field({
-      label: t("reset.newPassword"),
-      name: "new_password",
-      type: "password",
-      autocomplete: "new-password",
-      required: true,
-      hint: t("auth.passwordHint"),
-    }),
+    newPasswordField({ label: t("reset.newPassword") }),
   ];
   return authForm({
     title: t("reset.resetTitle"),

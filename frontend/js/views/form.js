@@ -1,7 +1,7 @@
 // Form pieces the views share: a labelled field with its hint and error, the server's field errors
 // shown next to their fields, and a page's notice.
 import { h } from "../dom.js";
-import { errorText } from "../i18n.js";
+import { errorText, t } from "../i18n.js";
 
 export function field({ label, name, type = "text", autocomplete, required = false, hint, value }) {
   const id = `field-${name}`;
@@ -31,6 +31,18 @@ export function field({ label, name, type = "text", autocomplete, required = fal
 }
 
 /** A failed request's field errors next to their fields; anything else in `formError`. */
+/** A password being chosen (sign-up, reset, change): the browser may suggest one; the rules are hinted. */
+export function newPasswordField({ label, name = "new_password" }) {
+  return field({
+    label,
+    name,
+    type: "password",
+    autocomplete: "new-password",
+    required: true,
+    hint: t("auth.passwordHint"),
+  });
+}
+
 export function showErrors(fields, formError, error, byStatus = {}) {
   let shown = false;
   for (const f of fields) {
