@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from testing.servers import Server, start_api, start_mock_llm
+from testsupport.servers import Server, start_api, start_mock_llm
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +76,7 @@ def bearer_client(user) -> APIClient:
 
 @pytest.fixture
 def user(db):
-    from chat.tests.factories import UserFactory
+    from accounts.tests.factories import UserFactory
 
     return UserFactory()
 

@@ -41,7 +41,7 @@ import httpx
 BACKEND = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BACKEND))
 
-from testing.servers import child_pids, start_api, start_mock_llm  # noqa: E402
+from testsupport.servers import child_pids, start_api, start_mock_llm  # noqa: E402
 
 SLOW_REPLY = "[[mock:latency=0.5]] [[mock:chunk_delay=0.2]] [[mock:words=8]] go"  # ~1.9 s a reply
 MODEL = "gpt-4o-mini"

@@ -49,7 +49,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from testing.asgi import sleep_or_disconnect
+from fakeserver.asgi import sleep_or_disconnect
 
 SIMULATE_MODES = ("none", "token_error", "token_timeout", "profile_error", "profile_timeout")
 SIMULATE_LABELS = {

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from testing.asgi import sleep_or_disconnect, until_disconnect
+from fakeserver.asgi import sleep_or_disconnect, until_disconnect
 
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {

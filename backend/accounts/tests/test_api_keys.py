@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
-from chat.tests.factories import ChatBotFactory, UserFactory
+from accounts.tests.factories import UserFactory
+from chat.tests.factories import ChatBotFactory
 from conftest import bearer_client
 
 KEYS = "/api/v1/auth/keys/"

@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import SocialLoginCode, User
 from accounts.social.services import pkce_challenge
-from chat.tests.factories import UserFactory
-from testing.servers import start_fake_oauth
+from accounts.tests.factories import UserFactory
+from testsupport.servers import start_fake_oauth
 
 SPA = "http://spa.example/app/"
 

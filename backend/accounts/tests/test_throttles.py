@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chat.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BACKEND = Path(__file__).resolve().parents[2]

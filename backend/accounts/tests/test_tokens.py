@@ -1,6 +1,6 @@
 import pytest
 
-from chat.tests.factories import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
@@ -63,7 +63,7 @@ def test_logout_revokes_the_refresh_token(api_client, user):
 
 
 def test_logout_refuses_a_refresh_token_of_another_user(api_client, user, client_for):
-    from chat.tests.factories import UserFactory
+    from accounts.tests.factories import UserFactory
 
     mallory = UserFactory()
     tokens = login(api_client, user)
@@ -117,7 +117,7 @@ def test_ten_simultaneous_refreshes_of_one_token_mint_exactly_one_pair(api_serve
     import httpx
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from chat.tests.factories import UserFactory
+    from accounts.tests.factories import UserFactory
 
     server = api_server(workers=2)
     user = UserFactory()

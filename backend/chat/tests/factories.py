@@ -1,19 +1,8 @@
 import factory
 from django.conf import settings
 
-from accounts.models import User
+from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
-
-PASSWORD = "a-long-enough-password"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-
-    email = factory.Sequence(lambda n: f"user{n}@example.com")
-    nickname = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password(PASSWORD)
 
 
 class ChatBotFactory(factory.django.DjangoModelFactory):

@@ -2,8 +2,9 @@
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, Prompt
-from chat.tests.factories import ChatBotFactory, UserFactory, exchange
+from chat.tests.factories import ChatBotFactory, exchange
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,11 @@ import httpx
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tests.factories import UserFactory
 from chat.models import DailyUsage, Prompt, QuotaReservation, Reply
 from chat.quota import RESERVATION_MARGIN
-from chat.tests.factories import ChatBotFactory, UserFactory
-from testing.servers import child_pids
+from chat.tests.factories import ChatBotFactory
+from testsupport.servers import child_pids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,10 +9,11 @@ import openai
 import pytest
 
 from accounts.api_keys import api_key_create
+from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, DailyUsage, Prompt, QuotaReservation, Reply
-from chat.tests.factories import ChatBotFactory, UserFactory
+from chat.tests.factories import ChatBotFactory
 from conftest import bearer_client, database_url
-from testing.servers import start_api
+from testsupport.servers import start_api
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "gpt-4o-mini"

@@ -12,12 +12,13 @@ from asgiref.sync import async_to_sync
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.tests.factories import UserFactory
 from chat.exceptions import QuotaExceeded
 from chat.gateway import get_gateway
 from chat.models import DailyUsage, QuotaReservation, Reply
 from chat.quota import quota_reserve, quota_status_for
 from chat.sending import chat_send_message
-from chat.tests.factories import ChatBotFactory, UserFactory
+from chat.tests.factories import ChatBotFactory
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 

@@ -177,10 +177,10 @@ def test_a_chat_deleted_while_the_model_answers_stores_nothing_and_costs_nothing
 
     from asgiref.sync import async_to_sync
 
+    from accounts.tests.factories import UserFactory
     from chat.gateway import get_gateway
     from chat.models import QuotaReservation
     from chat.sending import chat_send_message
-    from chat.tests.factories import UserFactory
 
     user = UserFactory()
     chat = ChatBotFactory(user=user)

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection, transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, Choice, DailyUsage, Prompt, QuotaReservation, Reply
-from chat.tests.factories import ChatBotFactory, UserFactory
+from chat.tests.factories import ChatBotFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ import pytest
 
 from chat.models import DailyUsage, Prompt, QuotaReservation, Reply
 from chat.tests.factories import ChatBotFactory
-from testing.servers import free_port
+from testsupport.servers import free_port
 
 pytestmark = pytest.mark.django_db
 

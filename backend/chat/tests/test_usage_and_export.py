@@ -8,8 +8,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.factories import UserFactory
 from chat.models import Choice, DailyUsage, Prompt, PromptKind
-from chat.tests.factories import ChatBotFactory, UserFactory, exchange
+from chat.tests.factories import ChatBotFactory, exchange
 from conftest import bearer_client
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import sys
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tests.factories import UserFactory
 from chat.services import chat_create
-from chat.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXAMPLES_PER_OPERATION = 80

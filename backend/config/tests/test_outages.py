@@ -11,10 +11,11 @@ import pytest
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from chat.models import DailyUsage, QuotaReservation, Reply
-from chat.tests.factories import PASSWORD, ChatBotFactory, UserFactory
+from chat.tests.factories import ChatBotFactory
 from conftest import bearer_client
-from testing.servers import free_port
+from testsupport.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ import pytest
 
 from fakeoauth.app import FakeOAuth, FakeSettings, s256, stable_id
 from fakeoauth.tests.consent import ConsentForm
-from testing.servers import start_fake_oauth
+from testsupport.servers import start_fake_oauth
 
 CALLBACK = "http://app.test/accounts/github/login/callback/"
 KAKAO_CALLBACK = "http://app.test/accounts/kakao/login/callback/"

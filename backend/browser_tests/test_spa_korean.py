@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from chat.tests.factories import UserFactory
-from e2e.conftest import FRONTEND, log_in, screenshot
+from accounts.tests.factories import UserFactory
+from browser_tests.conftest import FRONTEND, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Latin words a Korean page may show: the mock's echo, model names, keys and the user's own address.

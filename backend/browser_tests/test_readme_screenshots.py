@@ -1,6 +1,6 @@
 """The README's pictures of the web app (docs/*.png), made again only on request:
 
-    cd backend && UPDATE_DOCS_SCREENSHOTS=1 ../.venv/bin/python -m pytest e2e/test_readme_screenshots.py
+    cd backend && UPDATE_DOCS_SCREENSHOTS=1 ../.venv/bin/python -m pytest browser_tests/test_readme_screenshots.py
 
 Any other run skips this, so the committed pictures change only when someone means them to.
 """
@@ -14,9 +14,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.tests.factories import UserFactory
+from browser_tests.conftest import log_in
 from chat.models import DailyUsage, Persona, PromptKind
-from chat.tests.factories import ChatBotFactory, PromptFactory, ReplyFactory, UserFactory, exchange
-from e2e.conftest import log_in
+from chat.tests.factories import ChatBotFactory, PromptFactory, ReplyFactory, exchange
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

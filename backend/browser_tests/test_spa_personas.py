@@ -7,9 +7,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from accounts.tests.factories import UserFactory
+from browser_tests.conftest import log_in, open_chat, screenshot, send
 from chat.models import ChatBot, Choice, Persona, PromptKind, Reply
-from chat.tests.factories import ChatBotFactory, PromptFactory, ReplyFactory, UserFactory, exchange
-from e2e.conftest import log_in, open_chat, screenshot, send
+from chat.tests.factories import ChatBotFactory, PromptFactory, ReplyFactory, exchange
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from chat.tests.factories import PASSWORD
-from testing.servers import Server, free_port, start_fake_oauth, stop, wait_until_up
+from accounts.tests.factories import PASSWORD
+from testsupport.servers import Server, free_port, start_fake_oauth, stop, wait_until_up
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from chat.tests.factories import PASSWORD, UserFactory
-from e2e.conftest import log_in, screenshot
+from accounts.tests.factories import PASSWORD, UserFactory
+from browser_tests.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

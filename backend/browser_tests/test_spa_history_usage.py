@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.tests.factories import UserFactory
+from browser_tests.conftest import log_in, open_chat, screenshot, send
 from chat.models import ChatBot
-from chat.tests.factories import ChatBotFactory, UserFactory, exchange
-from e2e.conftest import log_in, open_chat, screenshot, send
+from chat.tests.factories import ChatBotFactory, exchange
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

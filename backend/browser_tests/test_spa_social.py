@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from accounts.social.services import pkce_challenge
-from chat.tests.factories import UserFactory
-from e2e.conftest import log_in, screenshot
+from accounts.tests.factories import UserFactory
+from browser_tests.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
