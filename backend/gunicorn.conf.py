@@ -17,7 +17,7 @@ accesslog = "-" if os.environ.get("ACCESS_LOG", "true").lower() in ("1", "true",
 # is, from NUM_PROXIES (config/settings.py), so a client cannot choose its own identity.
 forwarded_allow_ips = ""
 
-# Metrics from every worker (config/metrics.py): prometheus-client's multiprocess mode keeps each
+# Metrics from every worker (core/metrics.py): prometheus-client's multiprocess mode keeps each
 # worker's samples in files here, set before any worker imports the app.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chatbot-metrics-")

@@ -16,16 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.exceptions import ApiKeyLimitReached
 from accounts.models import ApiKey, User
 
 KEY_PREFIX = "cbk_"
 PREFIX_LENGTH = 12
 # `last_used_at` is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-
-
-class ApiKeyLimitReached(Exception):
-    pass
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.core import checks
 @checks.register(checks.Tags.security, deploy=True)
 def mail_is_delivered(app_configs, **kwargs):
     if settings.EMAIL_BACKEND in (
-        "config.mail.ReadableConsoleBackend",
+        "core.mail.ReadableConsoleBackend",
         "django.core.mail.backends.console.EmailBackend",
     ):
         return [

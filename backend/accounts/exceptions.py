@@ -1,22 +1,20 @@
-"""Application errors of accounts. They speak the domain: `config.exceptions` maps them to HTTP."""
+"""Application errors of accounts, each with its HTTP answer (`core.errors`)."""
 
 from __future__ import annotations
 
-
-class AccountError(Exception):
-    """A refused account operation (answered 400 with `detail`)."""
-
-    default_detail = "The request could not be completed."
-
-    def __init__(self, detail: str | None = None):
-        self.detail = detail or self.default_detail
-        super().__init__(self.detail)
+from core.errors import ApplicationError, NotFound
 
 
-class AccountNotFound(AccountError):
-    """Nothing of the caller's has this name (answered 404)."""
+class AccountError(ApplicationError):
+    """A refused account operation (400 with `detail`)."""
 
-    default_detail = "Not found."
+
+class AccountNotFound(NotFound):
+    """Nothing of the caller's has this name (404)."""
+
+
+class ApiKeyLimitReached(AccountError):
+    """The user holds as many API keys as one may."""
 
 
 class SocialCodeInvalid(AccountError):
@@ -34,9 +32,10 @@ class LastLoginMethod(AccountError):
     default_detail = "This is your only way to log in. Link another provider or set a password before removing it."
 
 
-class SocialLoginRefused(Exception):
-    """The provider login cannot go on; `reason` is what the SPA is told in `#error=`."""
+class SocialLoginRefused(AccountError):
+    """The provider login cannot go on. It ends in a redirect to the SPA, not a JSON answer: `reason`
+    (`access_denied`, `email_conflict`, `already_linked`, `failed`) is what the SPA is told in `#error=`."""
 
     def __init__(self, reason: str):
-        self.reason = reason
         super().__init__(reason)
+        self.reason = reason

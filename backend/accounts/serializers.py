@@ -14,7 +14,7 @@ from accounts.services import password_reset_user
 from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
 from chat.quota import quota_status_for
-from config.serializer_fields import StrictCharField, StrictModelSerializer
+from core.serializer_fields import StrictCharField, StrictModelSerializer
 
 
 class QuotaSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ import hashlib
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from config.throttling import FailOpenThrottleMixin
+from core.throttling import FailOpenThrottleMixin
 
 
 class AuthRateThrottle(FailOpenThrottleMixin, AnonRateThrottle):

@@ -1,28 +1,19 @@
-"""Application errors of the chat. They speak the domain, not HTTP: `config.exceptions` maps each
-to its HTTP answer, once, for the JSON answers, the event streams and the OpenAI-compatible API."""
+"""Application errors of the chat, each with its HTTP answer (`core.errors`); the quota's own
+refusal, `QuotaExceeded`, lives with the quota (`chat.quota`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from chat.quota import QuotaStatus
+from core.errors import ApplicationError, NotFound
 
 
-class ChatError(Exception):
-    """Base of the chat's application errors."""
-
-    default_detail = "The request could not be completed."
-
-    def __init__(self, detail: str | None = None):
-        self.detail = detail or self.default_detail
-        super().__init__(self.detail)
+class ChatError(ApplicationError):
+    """A refused chat operation (400 with `detail`)."""
 
 
-class ChatNotFound(ChatError):
+class ChatNotFound(NotFound):
     """No chat of this user has this id (other users' chats do not exist for them)."""
 
-    default_detail = "Not found."
+    code = "chat_not_found"
 
 
 class ChatDeletedMidAnswer(ChatNotFound):
@@ -33,6 +24,8 @@ class ChatDeletedMidAnswer(ChatNotFound):
 
 class PromptNotFound(ChatNotFound):
     """The chat has no message with this id."""
+
+    code = "prompt_not_found"
 
 
 class PromptNotRegenerable(ChatError):
@@ -45,34 +38,27 @@ class ChatLimitReached(ChatError):
     """The user has as many chats as one user may keep."""
 
 
-class QuotaExceeded(ChatError):
-    """No completion left today."""
-
-    def __init__(self, status: QuotaStatus):
-        super().__init__(
-            f"You have used all {status.limit} completions for today. "
-            f"The limit resets at {status.resets_at.isoformat()}."
-        )
-        self.status = status
-
-
-class UpstreamError(ChatError):
+class UpstreamError(ApplicationError):
     """The model's server failed or refused the request."""
 
+    status, code = 502, "upstream_error"
     default_detail = "The language model service failed to answer. Please try again."
 
 
 class UpstreamBusy(UpstreamError):
     """The model's server is rate limiting us."""
 
+    status, code = 503, "upstream_busy"
     default_detail = "The language model service is busy. Please try again shortly."
 
     def __init__(self, detail: str | None = None, *, retry_after: int = 10):
         super().__init__(detail)
         self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class UpstreamTimeout(UpstreamError):
     """No answer within OPENAI_TIMEOUT."""
 
+    status, code = 504, "upstream_timeout"
     default_detail = "The language model service did not answer in time. Please try again."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from chat.history import CONTEXT_LABELS
 from chat.models import CONTEXT_KINDS, ChatBot, PromptKind
-from chat.sending import CONTEXT_LABELS
 
 
 def _when(moment) -> str:

@@ -28,7 +28,7 @@ from django.conf import settings
 from openai._constants import RAW_RESPONSE_HEADER
 
 from chat.exceptions import UpstreamBusy, UpstreamError, UpstreamTimeout
-from config.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY
+from core.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY
 
 # Text the database cannot store (PostgreSQL rejects NUL; no UTF-8 encoder takes a lone surrogate).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -79,6 +79,10 @@ class ChatBot(models.Model):
         return self.title or f"Chat {self.pk}"
 
 
+# Characters of a chat's system prompt (the API refuses longer; an OpenAI-style call's is cut).
+SYSTEM_PROMPT_MAX_CHARS = 4000
+
+
 class Config(models.Model):
     """How a chat calls the model (the original ChatBotConfig)."""
 

@@ -22,10 +22,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
-from chat.exceptions import QuotaExceeded
 from chat.models import DailyUsage, QuotaReservation
-from config.metrics import QUOTA_REFUSALS
+from core.errors import ApplicationError
+from core.metrics import QUOTA_REFUSALS
 
 # Extra life of a reservation beyond the upstream timeout, for the work around the call.
 RESERVATION_MARGIN = dt.timedelta(seconds=2)
@@ -82,6 +83,24 @@ def quota_status_for(user) -> QuotaStatus:
 
 def seconds_until_reset(status: QuotaStatus) -> int:
     return max(1, int((status.resets_at - now()).total_seconds()) + 1)
+
+
+class QuotaExceeded(ApplicationError):
+    """No completion left today: 429 with where the user stands and, in `Retry-After`, when it resets."""
+
+    status, code = 429, "rate_limit_exceeded"
+
+    def __init__(self, quota: QuotaStatus):
+        super().__init__(
+            f"You have used all {quota.limit} completions for today. The limit resets at {quota.resets_at.isoformat()}."
+        )
+        self.quota = quota
+        self.headers = {"Retry-After": str(seconds_until_reset(quota))}
+
+    def body(self) -> dict:  # documented by chat.api.serializers.QuotaExceededSerializer
+        quota = self.quota
+        resets_at = DateTimeField().to_representation(quota.resets_at)
+        return {"detail": self.detail, "limit": quota.limit, "remaining": quota.remaining, "resets_at": resets_at}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 
 from chat.exceptions import ChatLimitReached
-from chat.models import CONTEXT_KINDS, ChatBot, Config, Prompt
+from chat.gateway import CompletionRequest
+from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Config, Prompt
 from chat.personas import persona_for_chat
 
 
@@ -20,6 +21,23 @@ def config_defaults() -> dict[str, Any]:
         "max_tokens": min(settings.CHAT_DEFAULT_MAX_TOKENS, settings.CHAT_MAX_TOKENS_CAP),
         "stream": True,
         "system_prompt": "",
+    }
+
+
+def config_for_a_call(*, request: CompletionRequest, stream: bool) -> dict[str, Any]:
+    """The config of a chat made for one OpenAI-style call: its model and parameters, and its system
+    messages as the system prompt."""
+    system = "\n\n".join(
+        m["content"] for m in request.messages if m["role"] == "system" and isinstance(m["content"], str)
+    )
+    temperature = request.temperature if request.temperature is not None else 1.0
+    max_tokens = request.max_tokens or request.extra.get("max_completion_tokens") or settings.CHAT_DEFAULT_MAX_TOKENS
+    return {
+        "model": request.model,
+        "temperature": round(temperature, 2),
+        "max_tokens": max_tokens,
+        "stream": stream,
+        "system_prompt": system[:SYSTEM_PROMPT_MAX_CHARS],
     }
 
 

@@ -7,6 +7,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
 
-from config.body_limit import RequestBodyLimit  # noqa: E402 - needs the settings loaded above
+from core.body_limit import RequestBodyLimit  # noqa: E402 - needs the settings loaded above
 
 application = RequestBodyLimit(django_application)

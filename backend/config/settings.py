@@ -48,8 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Request counts and latencies for /api/metrics/ (config/metrics.py).
-    "config.metrics.MetricsMiddleware",
+    # Request counts and latencies for /api/metrics/ (core/metrics.py).
+    "core.metrics.MetricsMiddleware",
     # A request id (the caller's X-Request-ID, or a new one) on every log line and response.
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -57,13 +57,13 @@ MIDDLEWARE = [
     # every request, streams included, on a thread of its own.
     "servestatic.middleware.ServeStaticMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Django's own, run without a thread hop per hook on /api/ (config/middleware.py). The security,
+    # Django's own, run without a thread hop per hook on /api/ (core/middleware.py). The security,
     # CSRF and clickjacking ones keep their own names: `check --deploy` looks for exactly those.
-    "config.middleware.SessionMiddleware",
-    "config.middleware.CommonMiddleware",
+    "core.middleware.SessionMiddleware",
+    "core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "config.middleware.AuthenticationMiddleware",
-    "config.middleware.MessageMiddleware",
+    "core.middleware.AuthenticationMiddleware",
+    "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Required by django-allauth (it sets allauth's per-request context).
     "allauth.account.middleware.AccountMiddleware",
@@ -168,11 +168,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.StrictPageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.StrictJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "config.schema.ApiAutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "core.error_answers.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     # Content types are negotiated with the Accept header only (no `?format=`).
     "URL_FORMAT_OVERRIDE": None,
@@ -247,7 +247,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 # consolemail:// (the default: each mail printed to the terminal as one readable block).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
-    EMAIL_BACKEND = "config.mail.ReadableConsoleBackend"
+    EMAIL_BACKEND = "core.mail.ReadableConsoleBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chatbot <no-reply@localhost>")
 EMAIL_IN_BACKGROUND = True
@@ -275,7 +275,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1|openai/v1)",
     "ENUM_NAME_OVERRIDES": {
         "PromptKindEnum": "chat.models.PromptKind",
-        "DependencyStateEnum": "config.views.DEPENDENCY_STATES",
+        "DependencyStateEnum": "core.views.DEPENDENCY_STATES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -306,7 +306,7 @@ if OPENAI_MODEL not in OPENAI_ALLOWED_MODELS:
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
 
 # --- Chat -------------------------------------------------------------------------------------
-# Threads per worker process that run the send path's database work (chat/database.py); each keeps
+# Threads per worker process that run the send path's database work (core/database.py); each keeps
 # one connection, so this bounds a process's connections however many replies are streaming.
 # One on SQLite, whose writers queue for a single file lock anyway.
 CHAT_DB_THREADS = env.int("CHAT_DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)

@@ -2,7 +2,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from config.serializer_fields import StrictCharField
+from core.serializer_fields import StrictCharField
 
 # RFC 7636: a verifier is 43 to 128 unreserved characters; an S256 challenge is 43 base64url ones.
 code_verifier_format = RegexValidator(r"^[A-Za-z0-9._~-]{43,128}\Z", "Must be 43 to 128 of A-Z a-z 0-9 . _ ~ -.")

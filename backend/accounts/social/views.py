@@ -31,7 +31,8 @@ from accounts.social.services import (
     social_link_ticket_create,
 )
 from accounts.throttles import AuthRateThrottle, SocialLinkThrottle, SocialStartThrottle
-from config.exceptions import DATABASE_OUTAGE
+from core.errors import DATABASE_OUTAGE
+from core.middleware import uses_session
 
 logger = logging.getLogger(__name__)
 # Seconds an anonymous session made by a start lives: the provider round trip, with room to spare.
@@ -56,6 +57,7 @@ class SocialProvidersView(APIView):
         return Response(SocialProviderSerializer(providers, many=True).data)
 
 
+@uses_session  # allauth keeps the OAuth state in a short session
 class SocialStartView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -96,6 +98,7 @@ class SocialStartView(APIView):
         return provider_.redirect(request, "login", data=data)
 
 
+@uses_session  # allauth reads and ends that session here
 def social_callback(request, provider: str):
     """Where the provider sends the browser back; it always ends at SOCIAL_LOGIN_REDIRECT_URL.
 
@@ -107,7 +110,7 @@ def social_callback(request, provider: str):
     try:
         return CALLBACK_VIEWS[provider](request)
     except DATABASE_OUTAGE:
-        raise  # a JSON 503 like everywhere (config.exceptions)
+        raise  # a JSON 503 like everywhere (core.errors)
     except Exception:  # a profile allauth cannot read (no id...) or we cannot store: the login failed
         logger.exception("social login callback failed provider=%s", provider)
         return spa_redirect(error="failed")

@@ -292,7 +292,7 @@ def test_one_reset_link_used_ten_times_at_once_sets_one_password():
 def test_make_run_prints_each_mail_as_one_readable_block():
     import io
 
-    from config.mail import ReadableConsoleBackend
+    from core.mail import ReadableConsoleBackend
 
     stream = io.StringIO()
     long_link = SPA + "#/verify-email/" + "k" * 120
@@ -342,7 +342,7 @@ def test_a_verified_users_reset_keeps_their_provider_links():
 def test_check_deploy_warns_when_mail_only_goes_to_the_console(settings):
     from accounts.checks import mail_is_delivered
 
-    settings.EMAIL_BACKEND = "config.mail.ReadableConsoleBackend"
+    settings.EMAIL_BACKEND = "core.mail.ReadableConsoleBackend"
     assert [warning.id for warning in mail_is_delivered(None)] == ["accounts.W001"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert mail_is_delivered(None) == []

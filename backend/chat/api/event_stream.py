@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 from collections.abc import AsyncIterator
 
 from django.http import StreamingHttpResponse
@@ -16,13 +15,11 @@ from django.http import StreamingHttpResponse
 from chat.api.serializers import PromptSerializer
 from chat.gateway import StreamPieces
 from chat.sending import SendResult
-from config.exceptions import error_answer
-from config.metrics import STREAMS_IN_FLIGHT
+from core.error_answers import event_stream_error
+from core.metrics import STREAMS_IN_FLIGHT
 
-logger = logging.getLogger(__name__)
 _DELTA = b'event: delta\ndata: {"content":'
 _END = b"}\n\n"
-INTERNAL_ERROR = {"detail": "The reply could not be completed. Please try again.", "status": 500}
 
 
 def server_sent_event(name: str, data) -> bytes:
@@ -38,12 +35,7 @@ async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> Asyn
                 else:
                     yield server_sent_event("done", PromptSerializer(item.prompt).data)
     except Exception as error:
-        answer = error_answer(error)
-        if answer is None:
-            logger.exception("stream failed unexpectedly")
-            yield server_sent_event("error", INTERNAL_ERROR)
-        else:
-            yield server_sent_event("error", {"detail": answer.detail, "status": answer.status})
+        yield server_sent_event("error", event_stream_error(error))
 
 
 async def _counted(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

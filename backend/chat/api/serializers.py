@@ -4,9 +4,9 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import CONTEXT_KINDS, ChatBot, Choice, Config, Persona, Prompt, Reply
+from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Choice, Config, Persona, Prompt, Reply
 from chat.personas import VALUE_MAX_CHARS
-from config.serializer_fields import (
+from core.serializer_fields import (
     StrictCharField,
     StrictChoiceField,
     StrictFloatField,
@@ -17,7 +17,6 @@ from config.serializer_fields import (
 )
 
 CONTEXT_MAX_CHARS = 2000
-SYSTEM_PROMPT_MAX_CHARS = 4000
 SEARCH_MAX_CHARS = 200
 
 

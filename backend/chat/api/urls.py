@@ -1,13 +1,20 @@
+"""The chat's REST API, mounted at `/api/v1/` (config.urls)."""
+
 from django.urls import path
 
-from chat.api import views
+from chat.api import send_views, views
 
 urlpatterns = [
-    path("", views.ChatListView.as_view(), name="chat-list"),
-    path("<int:pk>/", views.ChatDetailView.as_view(), name="chat-detail"),
-    path("<int:pk>/messages/", views.MessageCreateView.as_view(), name="chat-messages"),
+    path("chats/", views.ChatListView.as_view(), name="chat-list"),
+    path("chats/<int:pk>/", views.ChatDetailView.as_view(), name="chat-detail"),
+    path("chats/<int:pk>/messages/", send_views.MessageCreateView.as_view(), name="chat-messages"),
     path(
-        "<int:pk>/messages/<int:prompt_id>/regenerate/", views.RegenerateView.as_view(), name="chat-message-regenerate"
+        "chats/<int:pk>/messages/<int:prompt_id>/regenerate/",
+        send_views.RegenerateView.as_view(),
+        name="chat-message-regenerate",
     ),
-    path("<int:pk>/export/", views.ChatExportView.as_view(), name="chat-export"),
+    path("chats/<int:pk>/export/", views.ChatExportView.as_view(), name="chat-export"),
+    path("auth/me/usage/", views.UsageView.as_view(), name="usage"),
+    path("models/", views.ModelsView.as_view(), name="models"),
+    path("personas/", views.PersonasView.as_view(), name="personas"),
 ]

@@ -13,12 +13,12 @@ from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
-from chat.exceptions import QuotaExceeded
 from chat.gateway import get_gateway
 from chat.models import DailyUsage, QuotaReservation, Reply
-from chat.quota import quota_reserve, quota_status_for
-from chat.sending import chat_send_message
+from chat.quota import QuotaExceeded, quota_reserve, quota_status_for
+from chat.sending import send_complete, send_prepare
 from chat.tests.factories import ChatBotFactory
+from core.database import run_db
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
@@ -138,7 +138,8 @@ def test_sixteen_simultaneous_sends_in_threads_give_exactly_the_five_left(mock_l
     chat = ChatBotFactory(user=user)
 
     async def send_one():
-        await chat_send_message(user=user, chat_id=chat.pk, content="[[mock:latency=0.3]] hi", gateway=get_gateway())
+        plan = await run_db(send_prepare, user=user, chat_id=chat.pk, content="[[mock:latency=0.3]] hi")
+        await send_complete(plan=plan, gateway=get_gateway())
 
     def outcome():
         try:

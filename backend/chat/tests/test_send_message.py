@@ -180,14 +180,16 @@ def test_a_chat_deleted_while_the_model_answers_stores_nothing_and_costs_nothing
     from accounts.tests.factories import UserFactory
     from chat.gateway import get_gateway
     from chat.models import QuotaReservation
-    from chat.sending import chat_send_message
+    from chat.sending import send_complete, send_prepare
+    from core.database import run_db
 
     user = UserFactory()
     chat = ChatBotFactory(user=user)
     threading.Timer(0.3, lambda: ChatBot.objects.filter(pk=chat.pk).delete()).start()
 
     async def send_slowly():
-        await chat_send_message(user=user, chat_id=chat.pk, content="[[mock:latency=1]] hi", gateway=get_gateway())
+        plan = await run_db(send_prepare, user=user, chat_id=chat.pk, content="[[mock:latency=1]] hi")
+        await send_complete(plan=plan, gateway=get_gateway())
 
     with pytest.raises(ChatDeletedMidAnswer):
         async_to_sync(send_slowly)()

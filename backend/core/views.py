@@ -15,7 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import DATABASE_OUTAGE, DATABASE_RETRY_AFTER
+from core.errors import DATABASE_OUTAGE, application_error
 
 logger = logging.getLogger(__name__)
 HEALTH_PROBE_KEY = "health:probe"
@@ -121,10 +121,6 @@ def json_server_error(request):
     """Django's last resort (outside DRF's handler): a database outage is a 503 to retry, not a bug."""
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_OUTAGE):
-        logger.error("database unavailable error=%s", type(error).__name__)
-        response = JsonResponse(
-            {"detail": "The service is temporarily unavailable. Please try again shortly."}, status=503
-        )
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
+        unavailable = application_error(error)
+        return JsonResponse(unavailable.body(), status=unavailable.status, headers=unavailable.headers)
     return JsonResponse({"detail": "Internal server error."}, status=500)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.openai_api import views
+from chat.openai_compatible import views
 
 urlpatterns = [
     path("chat/completions", views.ChatCompletionsView.as_view(), name="openai-chat-completions"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from config.serializer_fields import (
+from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,

@@ -11,73 +11,36 @@ import re
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import (
-    APIException,
-    AuthenticationFailed,
-    NotAuthenticated,
-    ValidationError,
-)
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.api.event_stream import event_stream_response
-from chat.api.views import RATE_LIMIT_HEADERS, AsyncSendView, EventStreamRenderer
-from chat.exceptions import QuotaExceeded
+from chat.api.send_views import RATE_LIMIT_HEADERS, AsyncSendView, EventStreamRenderer
+from chat.exceptions import ChatNotFound
 from chat.gateway import CompletionRequest, get_gateway
-from chat.openai_api.serializers import (
+from chat.openai_compatible.serializers import (
     ChatCompletionRequestSerializer,
     ChatCompletionSerializer,
     OpenAIErrorSerializer,
     OpenAIModelListSerializer,
     message_text,
 )
-from chat.openai_api.wire import completion_body, completion_chunks, completion_id, error_body, error_body_for
+from chat.openai_compatible.wire import completion_body, completion_chunks, completion_id
 from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
-from config.exceptions import error_answer
+from core.error_answers import openai_error
 
 CHAT_ID = re.compile(r"[0-9]{1,18}")
 PASSED_ON = ("top_p", "presence_penalty", "frequency_penalty", "seed", "stop", "max_completion_tokens")
 
 
-def _first_error(detail, path: str = "") -> tuple[str, str]:
-    """(field path, message) of the first error in a DRF ValidationError's detail."""
-    if isinstance(detail, dict):
-        key, value = next(iter(detail.items()))
-        name = "" if key == "non_field_errors" else str(key)
-        return _first_error(value, f"{path}.{name}".strip(".") if name else path)
-    if isinstance(detail, list) and detail:
-        return _first_error(detail[0], path)
-    return path, str(detail)
-
-
 def openai_exception_handler(exc, context):
-    """Errors in OpenAI's shape `{"error": {message, type, param, code}}`, with OpenAI's statuses."""
-    answer = error_answer(exc)
+    """Errors in OpenAI's shape (core.error_answers); None for a bug: Django's JSON 500."""
+    answer = openai_error(exc)
     if answer is None:
-        return None  # a bug: Django's JSON 500
-    headers = dict(answer.headers)
-    if isinstance(exc, NotAuthenticated | AuthenticationFailed):
-        message = "Incorrect or missing API key: send `Authorization: Bearer cbk_...`."
-        if isinstance(exc, AuthenticationFailed):
-            message = answer.detail or message
-        body = error_body(message, type="invalid_request_error", code="invalid_api_key")
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-    elif isinstance(exc, ValidationError):
-        param, message = _first_error(exc.detail)
-        if param == "model":
-            message = "The model does not exist or you do not have access to it. " + message
-            body = error_body(message, type="invalid_request_error", param="model", code="model_not_found")
-        else:
-            body = error_body(f"{param}: {message}" if param else message, type="invalid_request_error", param=param)
-    elif isinstance(exc, APIException):
-        body = error_body(answer.detail, type="invalid_request_error", code=str(exc.default_code))
-    else:
-        body = error_body_for(answer)
-        if isinstance(exc, QuotaExceeded):
-            headers["x-should-retry"] = "false"  # the SDKs' own retries cannot help before the reset
-    return Response(body, status=answer.status, headers=headers)
+        return None
+    return Response(answer.body, status=answer.status, headers=answer.headers)
 
 
 OPENAI_ERRORS = {
@@ -107,8 +70,8 @@ class ChatCompletionsView(AsyncSendView):
     def get_exception_handler(self):
         return openai_exception_handler
 
-    def prepare(self, request) -> SendPlan:
-        user = self.authorize(request)
+    def build(self, user) -> SendPlan:
+        request = self.request
         chat_id = self.chat_id(request)
         serializer = ChatCompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -123,24 +86,18 @@ class ChatCompletionsView(AsyncSendView):
             max_tokens=max_tokens,
             extra={name: body[name] for name in PASSED_ON if body.get(name) is not None},
         )
-        system = "\n\n".join(
-            m["content"] for m in body["messages"] if m["role"] == "system" and isinstance(m["content"], str)
-        )
-        new_chat_config = {
-            "model": body["model"],
-            "temperature": round(body["temperature"] if body.get("temperature") is not None else 1.0, 2),
-            "max_tokens": max_tokens or body.get("max_completion_tokens") or settings.CHAT_DEFAULT_MAX_TOKENS,
-            "stream": self.stream,
-            "system_prompt": system[:4000],
-        }
         last_user_message = next(m for m in reversed(body["messages"]) if m["role"] == "user")
-        return completion_prepare(
-            user=user,
-            request=upstream,
-            content=message_text(last_user_message),
-            chat_id=chat_id,
-            new_chat_config=new_chat_config,
-        )
+        try:
+            return completion_prepare(
+                user=user,
+                request=upstream,
+                content=message_text(last_user_message),
+                chat_id=chat_id,
+                stream=self.stream,
+            )
+        except ChatNotFound as error:
+            error.param = "X-Chat-ID"
+            raise
 
     @staticmethod
     def chat_id(request) -> int | None:
@@ -183,7 +140,7 @@ class ChatCompletionsView(AsyncSendView):
         tags=["openai"],
     )
     async def post(self, request):
-        return await self.send(request, lambda: self.prepare(request))
+        return await self.send(request, self.build)
 
 
 class OpenAIModelsView(APIView):

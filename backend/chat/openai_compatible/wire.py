@@ -14,28 +14,13 @@ from collections.abc import AsyncIterator
 
 from chat.gateway import StreamPieces
 from chat.sending import SendResult
-from config.exceptions import ErrorAnswer, error_answer
+from core.error_answers import INTERNAL_ERROR, openai_error, openai_error_body
 
 logger = logging.getLogger(__name__)
 
 
 def completion_id() -> str:
     return f"chatcmpl-{secrets.token_urlsafe(18)}"
-
-
-def error_body(message: str, *, type: str, code: str | None = None, param: str | None = None) -> dict:
-    return {"error": {"message": message, "type": type, "param": param, "code": code}}
-
-
-def error_body_for(answer: ErrorAnswer) -> dict:
-    """An application error's answer (config.exceptions), in OpenAI's shape."""
-    if answer.status == 429:
-        return error_body(answer.detail, type="requests", code="rate_limit_exceeded")
-    if answer.status == 404:
-        return error_body(answer.detail, type="invalid_request_error", code="chat_not_found", param="X-Chat-ID")
-    if answer.status >= 500:
-        return error_body(answer.detail, type="server_error", code=answer.code)
-    return error_body(answer.detail, type="invalid_request_error", code=answer.code)
 
 
 def completion_body(result: SendResult, *, completion_id: str) -> dict:
@@ -97,10 +82,9 @@ async def completion_chunks(
                 tail.append(b"data: [DONE]\n\n")
                 yield b"".join(tail)
     except Exception as error:
-        answer = error_answer(error)
+        answer = openai_error(error)
         if answer is None:
             logger.exception("stream failed unexpectedly")
-            body = error_body("The reply could not be completed. Please try again.", type="server_error")
+            yield _data(openai_error_body(INTERNAL_ERROR, type="server_error"))
         else:
-            body = error_body_for(answer)
-        yield _data(body)
+            yield _data(answer.body)

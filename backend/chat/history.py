@@ -1,0 +1,68 @@
+"""What a send tells the model besides the new message: the system prompt, the context, the earlier turns."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+
+from chat.models import CONTEXT_KINDS, ChatBot, Choice, Prompt, PromptKind, Reply
+
+CONTEXT_LABELS = {
+    PromptKind.CURRENT_STATE: "Their current situation",
+    PromptKind.GOAL: "Their goal",
+    PromptKind.MISC: "Anything else they asked you to keep in mind",
+}
+
+
+def _context_and_turns_sql() -> str:
+    """Context prompts first, then answered messages newest first, each with its newest reply's first
+    choice's text; but for one prompt (the one being answered again, or none: -1).
+
+    Plain SQL (portable across SQLite and PostgreSQL): the ORM spent more CPU compiling this
+    query than the database spent running it, on every send (docs/performance.md).
+    """
+    prompt, reply, choice = Prompt._meta.db_table, Reply._meta.db_table, Choice._meta.db_table
+    # Table names come from our models; every value is a query parameter.
+    return (
+        f"SELECT p.kind, p.content, c.content FROM {prompt} p "  # noqa: S608
+        # the newest reply of each prompt (several after a regenerate)
+        f"LEFT JOIN {reply} r ON r.id = (SELECT MAX(r2.id) FROM {reply} r2 WHERE r2.prompt_id = p.id) "
+        f'LEFT JOIN {choice} c ON c.reply_id = r.id AND c."index" = 0 '
+        "WHERE p.chatbot_id = %s AND p.id <> %s AND (p.kind <> %s OR r.id IS NOT NULL) "
+        "ORDER BY CASE WHEN p.kind = %s THEN 1 ELSE 0 END, p.created_at DESC, p.id DESC"
+    )
+
+
+def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = None) -> list[dict[str, str]]:
+    """System prompt, context, then as many earlier turns as the budget allows (newest kept), in one
+    query, then `content`. `answering`: the id of a stored prompt being answered again (regenerate),
+    which is then `content` and not one of the earlier turns."""
+    context: dict[str, str] = {}
+    turns: list[tuple[str, str]] = []
+    budget = settings.CHAT_HISTORY_BUDGET
+    with connection.cursor() as cursor:
+        parameters = [chat.pk, answering or -1, PromptKind.MESSAGE.value, PromptKind.MESSAGE.value]
+        cursor.execute(_context_and_turns_sql(), parameters)
+        while rows := cursor.fetchmany(100):
+            for kind, question, answer in rows:
+                if kind != PromptKind.MESSAGE:
+                    context[kind] = question
+                    continue
+                budget -= len(question) + len(answer or "")
+                if budget < 0:
+                    break
+                turns.append((question, answer or ""))
+            if budget < 0:
+                break
+
+    messages: list[dict[str, str]] = []
+    if chat.config.system_prompt:
+        messages.append({"role": "system", "content": chat.config.system_prompt})
+    if context:
+        lines = [f"{CONTEXT_LABELS[kind]}: {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
+        messages.append({"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)})
+    for question, answer in reversed(turns):
+        messages.append({"role": "user", "content": question})
+        messages.append({"role": "assistant", "content": answer})
+    messages.append({"role": "user", "content": content})
+    return messages

@@ -1,0 +1,122 @@
+"""Step 3 of a send: where a reply, plain or streamed, is stored and counted, all or nothing; and
+where a failed or stopped send gives its reservation back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from chat.exceptions import ChatDeletedMidAnswer
+from chat.gateway import Completion, CompletionChoice
+from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
+from chat.quota import Reservation, quota_commit, quota_release
+from chat.sending.plan import SendPlan, first_line
+from core.database import run_db
+from core.metrics import TOKENS
+
+
+def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Prompt:
+    """Store the exchange and count it, all or nothing; returns the prompt with its reply loaded.
+
+    If the chat was deleted meanwhile, nothing is stored and ChatDeletedMidAnswer is raised; the
+    completion still counts when `delivered` (the user has already read it as it streamed): deleting
+    a chat must not be a way around the quota.
+    """
+    tokens = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
+    with transaction.atomic():
+        chat_id = plan.chat_id
+        if chat_id is None:
+            chat = ChatBot.objects.create(user_id=plan.user_id, title=first_line(plan.content))
+            Config.objects.create(chatbot=chat, **plan.new_chat_config)
+            chat_id = chat.pk
+        else:
+            touched = ChatBot.objects.filter(pk=chat_id).update(
+                updated_at=timezone.now(),
+                # the first message names an untitled chat
+                title=Case(When(title="", then=Value(first_line(plan.content))), default=F("title")),
+            )
+            # A regenerate's prompt may have been deleted with its chat meanwhile.
+            if touched and plan.prompt_id is not None:
+                touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
+            if not touched:
+                if delivered:
+                    quota_commit(reservation=plan.reservation, **tokens)
+                else:
+                    quota_release(reservation=plan.reservation)
+                chat_id = None
+        if chat_id is not None:
+            if plan.prompt_id is None:
+                prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+            else:
+                prompt = Prompt.objects.get(pk=plan.prompt_id)
+            reply = Reply.objects.create(
+                chatbot_id=chat_id,
+                prompt=prompt,
+                upstream_id=completion.upstream_id[:200],
+                model=completion.model[:100],
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                total_tokens=completion.total_tokens,
+            )
+            choices = Choice.objects.bulk_create(
+                Choice(
+                    reply=reply,
+                    index=choice.index,
+                    role=choice.role[:20],
+                    content=choice.content,
+                    finish_reason=choice.finish_reason[:30],
+                )
+                for choice in completion.choices
+            )
+            quota_commit(reservation=plan.reservation, **tokens)
+    if chat_id is not None or delivered:
+        TOKENS.labels("prompt").inc(completion.prompt_tokens)
+        TOKENS.labels("completion").inc(completion.completion_tokens)
+    if chat_id is None:
+        raise ChatDeletedMidAnswer()
+    # What chat.selectors.prompts_with_replies() would load, without reading it back (a new prompt's
+    # only reply), or read back (a regenerated prompt's earlier replies).
+    reply.ordered_choices = sorted(choices, key=lambda choice: choice.index)
+    if plan.prompt_id is None:
+        prompt.loaded_replies = [reply]
+    else:
+        prompt.answers  # noqa: B018 - read here, on the database thread, not when the async view serialises
+    return prompt
+
+
+async def store_once(plan: SendPlan, completion: Completion, *, delivered: bool) -> Prompt:
+    """Store on a task of its own: a client that goes away now neither interrupts nor repeats it."""
+    store = asyncio.ensure_future(run_db(send_store, plan=plan, completion=completion, delivered=delivered))
+    try:
+        return await asyncio.shield(store)
+    except asyncio.CancelledError:
+        await asyncio.wait([store])  # finish storing (once), then let the cancellation through
+        failure = None if store.cancelled() else store.exception()
+        if failure is not None and not isinstance(failure, ChatDeletedMidAnswer):
+            await release_quietly(plan.reservation)
+        raise
+    except ChatDeletedMidAnswer:
+        raise
+    except BaseException:
+        await release_quietly(plan.reservation)
+        raise
+
+
+async def store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
+    """Keep what the user already saw of a reply they stopped; nothing seen costs nothing."""
+    if not received:
+        await run_db(quota_release, reservation=plan.reservation)
+        return
+    choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
+    completion = Completion(upstream_id="", model=plan.request.model, choices=[choice])
+    with contextlib.suppress(ChatDeletedMidAnswer):  # counted all the same
+        await run_db(send_store, plan=plan, completion=completion, delivered=True)
+
+
+async def release_quietly(reservation: Reservation) -> None:
+    # Shielded: the request may be cancelled (client gone) while we give the quota back.
+    await asyncio.shield(run_db(quota_release, reservation=reservation))
