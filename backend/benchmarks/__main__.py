@@ -26,112 +26,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 
-BACKEND = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BACKEND))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the backend, also when run as a script
 
-from testsupport.servers import child_pids, start_api, start_mock_llm  # noqa: E402
+from benchmarks.cpu_books import TICKS, Books, ProcessGroupSampler
+from benchmarks.environment import configure_django, seed, servers
+from benchmarks.figures import ms, percentile
+from benchmarks.traffic import api_request, direct_body, direct_request, is_first_token, load
 
 SLOW_REPLY = "[[mock:latency=0.5]] [[mock:chunk_delay=0.2]] [[mock:words=8]] go"  # ~1.9 s a reply
-MODEL = "gpt-4o-mini"
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-# --- Set-up -----------------------------------------------------------------------------------
-
-
-def configure_django(database_url: str) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "JWT_ACCESS_MINUTES": "600",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=BACKEND, check=True, env=os.environ
-    )
-
-
-def seed(users: int, *, chats_for_history: int, turns: int) -> dict:
-    """Bench users with one chat each, and one user with many chats and a long one."""
-    from django.contrib.auth.hashers import make_password
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    from accounts.models import User
-    from chat.models import ChatBot, Choice, Config, Prompt, Reply
-
-    User.objects.all().delete()
-    password = make_password("bench-password-123")
-    people = User.objects.bulk_create(
-        User(email=f"bench{n}@example.com", password=password, daily_limit=10**9) for n in range(users + 1)
-    )
-    chats = ChatBot.objects.bulk_create(ChatBot(user=u, title=f"bench {u.pk}") for u in people)
-    reader = people[-1]
-    chats += ChatBot.objects.bulk_create(
-        ChatBot(user=reader, title=f"history {n}") for n in range(chats_for_history - 1)
-    )
-    Config.objects.bulk_create(Config(chatbot=c, model=MODEL, max_tokens=256) for c in chats)
-    long_chat = chats[users]
-    prompts = Prompt.objects.bulk_create(
-        Prompt(chatbot=long_chat, content=f"question {n} " + "lorem ipsum " * 10) for n in range(turns)
-    )
-    replies = Reply.objects.bulk_create(
-        Reply(chatbot=long_chat, prompt=p, model=MODEL, prompt_tokens=9, completion_tokens=9, total_tokens=18)
-        for p in prompts
-    )
-    Choice.objects.bulk_create(
-        Choice(reply=r, content="answer " + "dolor sit " * 20, finish_reason="stop") for r in replies
-    )
-    return {
-        "senders": [(str(AccessToken.for_user(u)), chats[i].pk) for i, u in enumerate(people[:users])],
-        "reader": (str(AccessToken.for_user(reader)), long_chat.pk),
-    }
 
 
 # --- Measuring --------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def direct_body(content: str, stream: bool) -> dict:
-    body = {"model": MODEL, "messages": [{"role": "user", "content": content}], "max_tokens": 256, "temperature": 1.0}
-    if stream:
-        body |= {"stream": True, "stream_options": {"include_usage": True}}
-    return body
-
-
-def is_first_token(line: str, direct: bool) -> bool:
-    if not line.startswith("data: ") or line == "data: [DONE]":
-        return False
-    data = json.loads(line[6:])
-    if direct:
-        return bool(data.get("choices") and data["choices"][0]["delta"].get("content"))
-    return "content" in data and "id" not in data
 
 
 def time_to_first_token(response: httpx.Response, started: float, *, direct: bool) -> float:
@@ -184,46 +98,6 @@ def summarise(direct: list[float], api: list[float]) -> dict:
         "added_p50": statistics.median(api) - statistics.median(direct),
         "added_p99": percentile(api, 99) - percentile(direct, 99),
     }
-
-
-class ProcessGroupSampler:
-    """CPU seconds and peak resident memory of a server's whole process group (master and workers)."""
-
-    def __init__(self, pgid: int):
-        self.pgid = pgid
-        self.peak_rss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _stats(self) -> tuple[float, int]:
-        cpu, rss = 0.0, 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.pgid:  # field 5 of stat: process group
-                cpu += (int(fields[11]) + int(fields[12])) / TICKS
-                rss += int(fields[21]) * PAGE_SIZE
-        return cpu, rss
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            self.peak_rss = max(self.peak_rss, self._stats()[1])
-
-    def __enter__(self):
-        self.cpu_start, self.peak_rss = self._stats()
-        self.wall_start = time.monotonic()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.cpu_seconds = self._stats()[0] - self.cpu_start
-        self.wall_seconds = time.monotonic() - self.wall_start
 
 
 async def one_stream(
@@ -282,115 +156,6 @@ def concurrency(mock_url: str, api, senders: list, level: int) -> dict:
 
 
 # --- CPU from the processes' own books, and the load generator --------------------------------
-
-
-def cpu_of(pid: int) -> float | None:
-    """utime + stime of one process, in seconds (None if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of stat
-
-
-def machine_ticks() -> tuple[int, int]:
-    """All cores' busy and total clock ticks so far (/proc/stat; iowait counts as idle)."""
-    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    total = sum(ticks[:8])  # guest time is already in user
-    return total - ticks[3] - ticks[4], total
-
-
-class Books:
-    """CPU seconds of the API (gunicorn master and its workers) and of the mock, per process."""
-
-    def __init__(self, api, mock):
-        self.api_master, self.mock_pid = api.pid, mock.pid
-
-    def sample(self) -> dict:
-        api = {pid: cpu_of(pid) for pid in [self.api_master, *child_pids(self.api_master)]}
-        return {
-            "api": {p: c for p, c in api.items() if c is not None},
-            "mock": {self.mock_pid: cpu_of(self.mock_pid)},
-            "machine": machine_ticks(),
-        }
-
-    @staticmethod
-    def spent(before: dict, after: dict) -> tuple[float, set]:
-        """CPU seconds between two samples, and the processes that went away meanwhile (their CPU is lost)."""
-        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), set(before) - set(after)
-
-    def measure(self, run):
-        """Run a phase; CPU of each side over it (sampled once the servers have settled)."""
-        before, started = self.sample(), time.perf_counter()
-        result = run()
-        wall = time.perf_counter() - started
-        time.sleep(0.25)  # what the servers still do for the last requests (closing, logging)
-        after = self.sample()
-        api, api_lost = self.spent(before["api"], after["api"])
-        mock, _ = self.spent(before["mock"], after["mock"])
-        if api_lost:
-            print(f"warning: API processes {sorted(api_lost)} went away during a phase; their CPU is not counted")
-        workers = sorted(
-            (cpu - before["api"].get(pid, 0.0) for pid, cpu in after["api"].items() if pid != self.api_master),
-            reverse=True,
-        )
-        (busy_before, total_before), (busy_after, total_after) = before["machine"], after["machine"]
-        return result, {
-            "api": api,
-            "api_workers": workers,
-            "mock": mock,
-            "wall": wall,
-            "machine_busy": (busy_after - busy_before) / max(1, total_after - total_before),  # a share of all cores
-            "machine_cpu": (busy_after - busy_before) / TICKS,  # CPU seconds, every process and the kernel
-        }
-
-
-def raw_request(url: str, path: str, body: dict, headers: dict, *, close: bool) -> str:
-    data = json.dumps(body)  # ASCII
-    lines = [f"POST {path} HTTP/1.1", f"Host: {url.split('://', 1)[1]}", "Content-Type: application/json"]
-    lines += [f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in headers.items())]
-    if close:
-        lines.append("Connection: close")
-    return "\r\n".join(lines) + "\r\n\r\n" + data
-
-
-def api_request(api_url: str, sender: tuple[str, int], content: str, *, stream: bool, close: bool) -> str:
-    token, chat_id = sender
-    headers = {"Authorization": f"Bearer {token}"} | ({"Accept": "text/event-stream"} if stream else {})
-    return raw_request(api_url, f"/api/v1/chats/{chat_id}/messages/", {"content": content}, headers, close=close)
-
-
-def direct_request(mock_url: str, content: str, *, close: bool) -> str:
-    return raw_request(mock_url, "/v1/chat/completions", direct_body(content, True), {}, close=close)
-
-
-def load(url: str, kind: str, requests: list[str], *, rate: float | None = None, concurrency: int = 0) -> dict:
-    """Run `benchmarks.loadgen` on these raw requests; its results, completed count, deltas and own CPU."""
-    host, port = url.split("://", 1)[1].rsplit(":", 1)
-    job = {"host": host, "port": int(port), "kind": kind, "requests": requests, "timeout": 120.0}
-    job |= {"rate": rate} if rate else {"concurrency": concurrency}
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.loadgen"],
-        cwd=BACKEND,
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode:
-        raise RuntimeError(f"the load generator failed:\n{out.stderr}")
-    report = json.loads(out.stdout)
-    results = report["results"]
-    report |= {
-        "total": len(results),
-        "completed": sum(r["done"] for r in results),
-        "deltas": sum(r["deltas"] for r in results),
-        "ttfts": [r["ttft"] for r in results if r["ttft"] is not None],
-        "lag_p99": percentile([r["lag"] for r in results], 99),
-        "statuses": sorted({r["status"] for r in results if not r["done"]}),
-        "errors": sorted({r.get("error", "") for r in results if r.get("error")}),
-    }
-    return report
 
 
 def solve(p1: tuple[float, float, float], p2: tuple[float, float, float]) -> tuple[float, float]:
@@ -527,15 +292,8 @@ def main() -> None:
         senders = data["senders"]
         cpu_senders = senders[first_block : first_block + 3 * cpu_sends]
         open_senders = senders[first_block + 3 * cpu_sends :]
-        mock = start_mock_llm()
-        api = start_api(
-            database_url=database_url,
-            openai_base_url=f"{mock.url}/v1",
-            workers=args.workers,
-            JWT_ACCESS_MINUTES="600",
-        )
-        books = Books(api, mock)
-        try:
+        with servers(database_url, workers=args.workers) as (mock, api):
+            books = Books(api, mock)
             _, idle = books.measure(lambda: time.sleep(1.0))
             plain = sequential(mock.url, api.url, senders[:first_block], requests, stream=False)
             streamed = sequential(mock.url, api.url, senders[:first_block], requests, stream=True)
@@ -543,9 +301,6 @@ def main() -> None:
             loop = open_loop(books, mock.url, api.url, open_senders, rate, duration)
             bursts = [concurrency(mock.url, api, senders, level) for level in levels] if bursts_on else []
             reads = history(api.url, data["reader"], 20 if args.quick else 50)
-        finally:
-            api.stop()
-            mock.stop()
 
     print(f"\n## 1-2. Sequential sends ({requests} each, after 20 warm-up), API minus direct-to-mock\n")
     print("| figure | direct p50 | API p50 | added p50 | direct p99 | API p99 | added p99 | target |")
