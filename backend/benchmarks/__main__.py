@@ -25,7 +25,6 @@ first); the default is a fresh SQLite file.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import sys
@@ -33,129 +32,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the backend, also when run as a script
 
-from benchmarks.cpu_books import TICKS, Books, ProcessGroupSampler
+from benchmarks import bursts, history, sequential
+from benchmarks.cpu_books import TICKS, Books
 from benchmarks.environment import configure_django, seed, servers
 from benchmarks.figures import ms, percentile
-from benchmarks.traffic import api_request, direct_body, direct_request, is_first_token, load
+from benchmarks.traffic import api_request, direct_request, load
 
-SLOW_REPLY = "[[mock:latency=0.5]] [[mock:chunk_delay=0.2]] [[mock:words=8]] go"  # ~1.9 s a reply
-
-
-# --- Measuring --------------------------------------------------------------------------------
-
-
-def time_to_first_token(response: httpx.Response, started: float, *, direct: bool) -> float:
-    """Read the whole stream; return when its first content arrived."""
-    first = None
-    for line in response.iter_lines():
-        if first is None and is_first_token(line, direct):
-            first = time.perf_counter() - started
-    assert first is not None, "the stream carried no content"
-    return first
-
-
-def sequential(mock_url: str, api_url: str, senders: list, requests: int, *, stream: bool) -> dict:
-    """Alternate direct and API calls so both see the same machine state."""
-    direct_times, api_times = [], []
-    headers_stream = {"Accept": "text/event-stream"} if stream else {}
-    with httpx.Client(timeout=30) as client:
-        for n in range(requests + 20):
-            token, chat_id = senders[n % len(senders)]
-            content = f"benchmark message {n}"
-            started = time.perf_counter()
-            if stream:
-                with client.stream("POST", f"{mock_url}/v1/chat/completions", json=direct_body(content, True)) as r:
-                    direct_elapsed = time_to_first_token(r, started, direct=True)
-            else:
-                client.post(f"{mock_url}/v1/chat/completions", json=direct_body(content, False)).raise_for_status()
-                direct_elapsed = time.perf_counter() - started
-            started = time.perf_counter()
-            url = f"{api_url}/api/v1/chats/{chat_id}/messages/"
-            headers = {"Authorization": f"Bearer {token}", **headers_stream}
-            if stream:
-                with client.stream("POST", url, json={"content": content}, headers=headers) as r:
-                    api_elapsed = time_to_first_token(r, started, direct=False)
-            else:
-                response = client.post(url, json={"content": content}, headers=headers)
-                assert response.status_code == 201, response.text
-                api_elapsed = time.perf_counter() - started
-            if n >= 20:  # warm-up excluded
-                direct_times.append(direct_elapsed)
-                api_times.append(api_elapsed)
-    return summarise(direct_times, api_times)
-
-
-def summarise(direct: list[float], api: list[float]) -> dict:
-    return {
-        "direct_p50": statistics.median(direct),
-        "direct_p99": percentile(direct, 99),
-        "api_p50": statistics.median(api),
-        "api_p99": percentile(api, 99),
-        "added_p50": statistics.median(api) - statistics.median(direct),
-        "added_p99": percentile(api, 99) - percentile(direct, 99),
-    }
-
-
-async def one_stream(
-    client: httpx.AsyncClient, url: str, body: dict, headers: dict, direct: bool, start: asyncio.Event
-):
-    await start.wait()
-    started = time.perf_counter()
-    ttft, done = None, False
-    try:
-        async with client.stream("POST", url, json=body, headers=headers) as response:
-            async for line in response.aiter_lines():
-                if ttft is None and is_first_token(line, direct):
-                    ttft = time.perf_counter() - started
-                if (direct and line == "data: [DONE]") or line == "event: done":
-                    done = True
-    except httpx.HTTPError:
-        pass
-    return ttft, done
-
-
-async def burst(n: int, mock_url: str, api_url: str | None, senders: list) -> tuple[list[float], int]:
-    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        start = asyncio.Event()
-        tasks = []
-        for i in range(n):
-            if api_url is None:
-                url, body, headers = f"{mock_url}/v1/chat/completions", direct_body(SLOW_REPLY, True), {}
-            else:
-                token, chat_id = senders[i]
-                url = f"{api_url}/api/v1/chats/{chat_id}/messages/"
-                body = {"content": SLOW_REPLY}
-                headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-            tasks.append(asyncio.create_task(one_stream(client, url, body, headers, api_url is None, start)))
-        await asyncio.sleep(0.2)
-        start.set()
-        results = await asyncio.gather(*tasks)
-    ttfts = [t for t, _ in results if t is not None]
-    return ttfts, sum(1 for _, done in results if done)
-
-
-def concurrency(mock_url: str, api, senders: list, level: int) -> dict:
-    direct_ttft, direct_done = asyncio.run(burst(level, mock_url, None, senders))
-    with ProcessGroupSampler(api.pid) as sampler:
-        api_ttft, api_done = asyncio.run(burst(level, mock_url, api.url, senders))
-    return {
-        "n": level,
-        "completed": api_done,
-        "direct_completed": direct_done,
-        "added_p50": statistics.median(api_ttft) - statistics.median(direct_ttft) if api_ttft else float("nan"),
-        "added_p99": percentile(api_ttft, 99) - percentile(direct_ttft, 99) if api_ttft else float("nan"),
-        "cpu": sampler.cpu_seconds,
-        "wall": sampler.wall_seconds,
-        "peak_rss_mb": sampler.peak_rss / 2**20,
-    }
-
-
-# --- CPU from the processes' own books, and the load generator --------------------------------
+# --- Sections 5 and 6: CPU accounting and the open loop -----------------------------------------
 
 
 def solve(p1: tuple[float, float, float], p2: tuple[float, float, float]) -> tuple[float, float]:
@@ -225,36 +110,6 @@ def open_loop(books: Books, mock_url: str, api_url: str, senders: list, rate: fl
     return result
 
 
-def history(api_url: str, reader: tuple[str, int], repeats: int) -> dict:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    token, chat_id = reader
-    paths = {"list page": "/api/v1/chats/", "200-turn chat": f"/api/v1/chats/{chat_id}/"}
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
-    results = {}
-    with httpx.Client(timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
-        for name, path in paths.items():
-            with CaptureQueriesContext(connection) as captured:
-                assert client.get(path).status_code == 200
-            queries = len(captured)  # now: the next request clears the connection's log
-            in_process, over_http = [], []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                client.get(path)
-                in_process.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                assert http.get(f"{api_url}{path}").status_code == 200
-                over_http.append(time.perf_counter() - started)
-            results[name] = {
-                "queries": queries,
-                "in_process": statistics.median(in_process),
-                "over_http": statistics.median(over_http),
-            }
-    return results
-
-
 # --- Report -----------------------------------------------------------------------------------
 
 
@@ -295,39 +150,17 @@ def main() -> None:
         with servers(database_url, workers=args.workers) as (mock, api):
             books = Books(api, mock)
             _, idle = books.measure(lambda: time.sleep(1.0))
-            plain = sequential(mock.url, api.url, senders[:first_block], requests, stream=False)
-            streamed = sequential(mock.url, api.url, senders[:first_block], requests, stream=True)
+            plain = sequential.run(mock.url, api.url, senders[:first_block], requests, stream=False)
+            streamed = sequential.run(mock.url, api.url, senders[:first_block], requests, stream=True)
             cpu = cpu_accounting(books, api.url, cpu_senders, cpu_sends, args.concurrency, args.cpu_chunk_delay)
             loop = open_loop(books, mock.url, api.url, open_senders, rate, duration)
-            bursts = [concurrency(mock.url, api, senders, level) for level in levels] if bursts_on else []
-            reads = history(api.url, data["reader"], 20 if args.quick else 50)
+            burst_results = [bursts.run(mock.url, api, senders, level) for level in levels] if bursts_on else []
+            reads = history.run(api.url, data["reader"], 20 if args.quick else 50)
 
-    print(f"\n## 1-2. Sequential sends ({requests} each, after 20 warm-up), API minus direct-to-mock\n")
-    print("| figure | direct p50 | API p50 | added p50 | direct p99 | API p99 | added p99 | target |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, figures, target in (("non-streamed send", plain, "<= 5 ms"), ("streamed TTFT", streamed, "<= 10 ms")):
-        print(
-            f"| {name} | {ms(figures['direct_p50'])} | {ms(figures['api_p50'])} | **{ms(figures['added_p50'])}** | "
-            f"{ms(figures['direct_p99'])} | {ms(figures['api_p99'])} | **{ms(figures['added_p99'])}** | {target} |"
-        )
-    if bursts:
-        print("\n## 3. Simultaneous streaming sends (one user each, mock reply ~1.9 s)\n")
-        print("| N | completed | added TTFT p50 | added TTFT p99 | server CPU | server peak RSS | target |")
-        print("|---|---|---|---|---|---|---|")
-        for b in bursts:
-            print(
-                f"| {b['n']} | {b['completed']}/{b['n']} (direct {b['direct_completed']}) | {ms(b['added_p50'])} | "
-                f"**{ms(b['added_p99'])}** | {b['cpu']:.1f} s CPU in {b['wall']:.1f} s | {b['peak_rss_mb']:.0f} MB | "
-                f"all complete, p99 <= 250 ms |"
-            )
-    print(f"\n## 4. History ({history_chats:,} chats in the database)\n")
-    print("| request | SQL queries | median in-process | median over HTTP | target |")
-    print("|---|---|---|---|---|")
-    for name, figures in reads.items():
-        print(
-            f"| {name} | {figures['queries']} | {ms(figures['in_process'])} | {ms(figures['over_http'])} | "
-            "<= 5 queries, <= 20 ms |"
-        )
+    sequential.report(plain, streamed, requests)
+    if burst_results:
+        bursts.report(burst_results)
+    history.report(reads, history_chats)
     report_cpu(cpu, idle, cpu_sends, args.concurrency, args.cpu_chunk_delay)
     report_open_loop(loop, cpu)
     report_targets(cpu, streamed, loop, args.workers)
