@@ -40,7 +40,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import re
 import secrets
 import string
@@ -49,7 +48,15 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from fakeserver.asgi import sleep_or_disconnect
+from fakeserver.asgi import (
+    content_length,
+    read_body,
+    request_headers,
+    send_json,
+    send_response,
+    serve_lifespan,
+    sleep_or_disconnect,
+)
 
 SIMULATE_MODES = ("none", "token_error", "token_timeout", "profile_error", "profile_timeout")
 SIMULATE_LABELS = {
@@ -176,13 +183,8 @@ class FakeOAuth:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await serve_lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
@@ -197,8 +199,8 @@ class FakeOAuth:
             await _json(send, 200, {"status": "ok"})
             return
 
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await _read_body(receive)
+        headers = request_headers(scope)
+        body = await read_body(receive, MAX_BODY)
         if body is None:
             await _json(send, 413, {"message": "Request body too large"})
             return
@@ -713,20 +715,6 @@ button { padding: .5rem 1rem; font-size: 1rem; }
 """
 
 
-async def _read_body(receive) -> bytes | None:
-    """The request body; None if it is larger than MAX_BODY."""
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return body
-        body += message.get("body", b"")
-        if len(body) > MAX_BODY:
-            return None
-        if not message.get("more_body"):
-            return body
-
-
 def _client_credentials(request: Request) -> tuple[str, str]:
     """client_id and client_secret, from the form or from HTTP Basic authentication."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -749,15 +737,8 @@ def _scopes_header(grant: Grant) -> list:
 
 
 async def _json(send, status: int, payload, extra_headers=()):
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    headers = [
-        (b"content-type", b"application/json; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"),
-        *extra_headers,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    headers = [(b"cache-control", b"no-store"), *extra_headers]
+    await send_json(send, status, payload, headers, content_type=b"application/json; charset=utf-8", ensure_ascii=False)
 
 
 async def _negotiated(send, wants_json: bool, payload: dict) -> None:
@@ -768,18 +749,15 @@ async def _negotiated(send, wants_json: bool, payload: dict) -> None:
     body = urlencode(payload).encode()
     headers = [
         (b"content-type", b"application/x-www-form-urlencoded; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
+        content_length(body),
         (b"cache-control", b"no-store"),
     ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_response(send, 200, headers, body)
 
 
 async def _html(send, status: int, page: str) -> None:
     body = page.encode()
-    headers = [*HTML_HEADERS, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_response(send, status, [*HTML_HEADERS, content_length(body)], body)
 
 
 async def _error_page(send, brand: str, message: str) -> None:
@@ -802,8 +780,7 @@ async def _redirect(send, location: str) -> None:
         (b"cache-control", b"no-store"),
         (b"referrer-policy", b"no-referrer"),
     ]
-    await send({"type": "http.response.start", "status": 302, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
+    await send_response(send, 302, headers)
 
 
 async def _avatar(send, user_id: int) -> None:
@@ -815,13 +792,12 @@ async def _avatar(send, user_id: int) -> None:
     ).encode()
     headers = [
         (b"content-type", b"image/svg+xml"),
-        (b"content-length", str(len(body)).encode()),
+        content_length(body),
         (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'"),
         (b"x-content-type-options", b"nosniff"),
         (b"cache-control", b"max-age=86400"),
     ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_response(send, 200, headers, body)
 
 
 app = FakeOAuth()
