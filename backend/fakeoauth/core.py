@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from fakeserver.asgi import read_body, request_headers, send_json, serve_lifespan
+from fakeserver.asgi import FakeServer, read_body, request_headers, send_json
 
 if TYPE_CHECKING:
     from fakeoauth.provider import Provider
@@ -91,7 +91,7 @@ async def send_api_json(send, status: int, payload, extra_headers=()) -> None:
     await send_json(send, status, payload, headers, content_type=b"application/json; charset=utf-8", ensure_ascii=False)
 
 
-class OAuthServer:
+class OAuthServer(FakeServer):
     """The ASGI app: `providers` (Provider subclasses) answer under their prefixes, the log at /_fake/requests."""
 
     providers: tuple[type[Provider], ...] = ()
@@ -108,12 +108,7 @@ class OAuthServer:
             self.routes.update(provider.routes())
             self.patterns.extend(provider.patterns())
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            await serve_lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
+    async def http(self, scope, receive, send):
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path == "/_fake/requests" and method == "GET":
             await send_api_json(send, 200, [record.as_json() for record in self.requests])

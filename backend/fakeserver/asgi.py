@@ -1,4 +1,4 @@
-"""What the bundled fakes (mockllm, fakeoauth), plain ASGI apps, share: lifespan, bodies in and out, disconnects."""
+"""What the bundled fakes (mockllm, fakeoauth), plain ASGI apps, share: the app base, bodies in and out, disconnects."""
 
 from __future__ import annotations
 
@@ -9,8 +9,20 @@ from collections.abc import Iterable
 Headers = Iterable[tuple[bytes, bytes]]
 
 
-async def serve_lifespan(receive, send) -> None:
-    """Answer the server's startup and shutdown messages (the fakes have nothing to set up)."""
+class FakeServer:
+    """The base of a fake's ASGI app: HTTP goes to `http`, lifespan is acknowledged (nothing to set up)."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await _serve_lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self.http(scope, receive, send)
+
+    async def http(self, scope, receive, send) -> None:
+        raise NotImplementedError
+
+
+async def _serve_lifespan(receive, send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

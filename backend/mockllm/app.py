@@ -25,7 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from fakeserver.asgi import read_body, request_headers, send_json, serve_lifespan, sleep_or_disconnect, until_disconnect
+from fakeserver.asgi import FakeServer, read_body, request_headers, send_json, sleep_or_disconnect, until_disconnect
 
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {
@@ -130,17 +130,12 @@ def _chunks(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text) or [text]
 
 
-class MockOpenAI:
+class MockOpenAI(FakeServer):
     def __init__(self, settings: MockSettings | None = None):
         self.settings = settings or MockSettings()
         self.requests: deque[RequestRecord] = deque(maxlen=self.settings.log_size)
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            await serve_lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
+    async def http(self, scope, receive, send):
         method, path = scope["method"], scope["path"].rstrip("/")
         if path.endswith("/chat/completions") and method == "POST":
             await self.chat_completions(scope, receive, send)
