@@ -25,7 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from fakeserver.asgi import sleep_or_disconnect, until_disconnect
+from fakeserver.asgi import FakeServer, read_body, request_headers, send_json, sleep_or_disconnect, until_disconnect
 
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {
@@ -130,51 +130,36 @@ def _chunks(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text) or [text]
 
 
-class MockOpenAI:
+class MockOpenAI(FakeServer):
     def __init__(self, settings: MockSettings | None = None):
         self.settings = settings or MockSettings()
         self.requests: deque[RequestRecord] = deque(maxlen=self.settings.log_size)
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
+    async def http(self, scope, receive, send):
         method, path = scope["method"], scope["path"].rstrip("/")
         if path.endswith("/chat/completions") and method == "POST":
             await self.chat_completions(scope, receive, send)
         elif path.endswith("/models") and method == "GET":
             data = [{"id": m, "object": "model", "owned_by": "mock"} for m in ("gpt-4o-mini", "gpt-4.1-mini")]
-            await _json(send, 200, {"object": "list", "data": data})
+            await send_json(send, 200, {"object": "list", "data": data})
         elif path == "/_mock/requests" and method == "GET":
-            await _json(send, 200, [record.as_json() for record in self.requests])
+            await send_json(send, 200, [record.as_json() for record in self.requests])
         elif path == "/_mock/requests" and method == "DELETE":
             self.requests.clear()
-            await _json(send, 200, {"cleared": True})
+            await send_json(send, 200, {"cleared": True})
         elif path in ("", "/health"):
-            await _json(send, 200, {"status": "ok"})
+            await send_json(send, 200, {"status": "ok"})
         else:
-            await _json(send, 404, {"error": {"message": f"Unknown path {path}", "type": "not_found_error"}})
+            await send_json(send, 404, {"error": {"message": f"Unknown path {path}", "type": "not_found_error"}})
 
     async def chat_completions(self, scope, receive, send):
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        raw = await read_body(receive)
+        headers = request_headers(scope)
         try:
             body = json.loads(raw or b"{}")
             messages = body["messages"]
         except (ValueError, KeyError, TypeError):
-            await _json(send, 400, {"error": {"message": "Invalid body", "type": "invalid_request_error"}})
+            await send_json(send, 400, {"error": {"message": "Invalid body", "type": "invalid_request_error"}})
             return
         record = RequestRecord(body=body, headers=headers, stream=bool(body.get("stream")))
         self.requests.append(record)
@@ -194,7 +179,7 @@ class MockOpenAI:
                 "type": ERROR_TYPES.get(behaviour.status, "server_error"),
                 "code": None,
             }
-            await _json(send, behaviour.status, {"error": error}, extra)
+            await send_json(send, behaviour.status, {"error": error}, extra)
             record.finished = True
             return
         model = body.get("model") or "gpt-4o-mini"
@@ -218,7 +203,7 @@ class MockOpenAI:
                 )
                 await send({"type": "http.response.body", "body": b'{"id": "chatcmpl-cut", ', "more_body": True})
                 raise ConnectionAbortedError("mock: connection cut")
-            await _json(
+            await send_json(
                 send,
                 200,
                 {
@@ -287,13 +272,6 @@ class MockOpenAI:
         finally:
             record.disconnected = disconnected.is_set()
             watcher.cancel()
-
-
-async def _json(send, status: int, payload, extra_headers=()):
-    body = json.dumps(payload).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra_headers]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 app = MockOpenAI()

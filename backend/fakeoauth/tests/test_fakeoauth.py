@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import httpx
 import pytest
 
-from fakeoauth.app import FakeOAuth, FakeSettings, s256, stable_id
+from fakeoauth.app import FakeOAuth
+from fakeoauth.core import FakeSettings, stable_id
+from fakeoauth.provider import s256
 from fakeoauth.tests.consent import ConsentForm
 from testsupport.servers import start_fake_oauth
 
