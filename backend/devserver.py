@@ -26,9 +26,8 @@ FAKEOAUTH_PORT = os.environ.get("FAKEOAUTH_PORT", "9100")
 def main() -> int:
     environ.Env.read_env(REPO / ".env", overwrite=False)
     env = {**os.environ}
-    # Local development is plain HTTP on loopback: no redirect to HTTPS.
-    env.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    env.setdefault("DJANGO_SECURE_COOKIES", "false")
+    # Local development is plain HTTP on loopback: no redirect to HTTPS, no HSTS.
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     commands = []
     if not env.get("OPENAI_API_KEY"):
         env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{MOCK_PORT}/v1"

@@ -14,7 +14,7 @@ graceful_timeout = 30
 keepalive = 5
 accesslog = "-" if os.environ.get("ACCESS_LOG", "true").lower() in ("1", "true", "yes") else None
 # The server never rewrites the client address from X-Forwarded-For: Django decides who the client
-# is, from NUM_PROXIES (config/settings.py), so a client cannot choose its own identity.
+# is, from NUM_PROXIES (config/settings/rest.py), so a client cannot choose its own identity.
 forwarded_allow_ips = ""
 
 # Metrics from every worker (core/metrics.py): prometheus-client's multiprocess mode keeps each

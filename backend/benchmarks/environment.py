@@ -19,7 +19,7 @@ def configure_django(database_url: str) -> None:
     os.environ.update(
         {
             "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "JWT_ACCESS_MINUTES": "600",
             "LOG_LEVEL": "WARNING",

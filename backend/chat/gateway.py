@@ -25,6 +25,11 @@ from typing import Any
 import httpx2  # the SDK's transport; its errors surface while a stream is being read
 import openai
 from django.conf import settings
+
+# Private, on purpose: the SDK has no public way to send a request (with its auth, base URL, headers
+# and status errors) and get the HTTP response back unread, without its per-call parameter transform
+# and pydantic parsing, which were most of a send's CPU. `with_streaming_response` sets this same
+# header, but only around those costs. chat/tests/test_gateway.py fails if the SDK stops honouring it.
 from openai._constants import RAW_RESPONSE_HEADER
 
 from chat.exceptions import UpstreamBusy, UpstreamError, UpstreamTimeout

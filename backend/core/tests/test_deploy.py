@@ -1,5 +1,6 @@
 """The production set-up: settings that pass `check --deploy`, the compose stack, request ids in logs."""
 
+import json
 import logging
 import os
 import re
@@ -22,7 +23,7 @@ def test_production_settings_pass_check_deploy_with_only_four_variables():
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
         "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
     }
 
     result = subprocess.run(
@@ -80,7 +81,7 @@ def test_caddy_proxies_the_api_with_streaming_and_serves_the_spa():
 
 def test_every_variable_the_stack_reads_is_documented_in_env_example(compose):
     documented = (REPO / ".env.example").read_text()
-    settings_source = (REPO / "backend" / "config" / "settings.py").read_text()
+    settings_source = "".join(path.read_text() for path in (REPO / "backend" / "config" / "settings").glob("*.py"))
 
     read_by_settings = set(re.findall(r'env\.\w+\("([A-Z_]+)"', settings_source))
     read_by_compose = set(re.findall(r"\$\{([A-Z_]+)", (REPO / "docker-compose.yml").read_text()))
@@ -137,3 +138,36 @@ def test_load_balancer_and_container_health_checks_ask_only_for_the_database(com
     assert "health_uri /api/health/?require=database" in caddyfile
     assert "/api/health/?require=database" in dockerfile
     assert "/api/health/?require=database" in " ".join(compose["services"]["api"]["healthcheck"]["test"])
+
+
+def _production_settings(**variables: str) -> dict:
+    """Some settings as `config.settings.production` computes them for these variables."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "EMAIL_URL"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.production", **variables}
+    names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]
+    names += ["EMAIL_BACKEND", "EMAIL_FILE_PATH", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS"]
+    script = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO / "backend", env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("debug", ["false", "true"])
+def test_production_security_does_not_depend_on_debug(debug):
+    chosen = _production_settings(DJANGO_DEBUG=debug)
+
+    assert chosen["SECURE_SSL_REDIRECT"] and chosen["SESSION_COOKIE_SECURE"] and chosen["CSRF_COOKIE_SECURE"]
+    assert chosen["SECURE_HSTS_SECONDS"] == 60 * 60 * 24 * 365
+
+
+def test_mail_settings_come_from_email_url_as_written():
+    to_files = _production_settings(EMAIL_URL="filemail:///var/mail/chatbot")
+    smtp = _production_settings(EMAIL_URL="smtp+tls://mailer:secret@smtp.example.com:587")
+
+    assert to_files["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert to_files["EMAIL_FILE_PATH"] == "/var/mail/chatbot"  # not backend/var/mail/chatbot
+    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_USE_TLS"]) == ("smtp.example.com", 587, True)
