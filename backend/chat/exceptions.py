@@ -50,11 +50,7 @@ class UpstreamBusy(UpstreamError):
 
     status, code = 503, "upstream_busy"
     default_detail = "The language model service is busy. Please try again shortly."
-
-    def __init__(self, detail: str | None = None, *, retry_after: int = 10):
-        super().__init__(detail)
-        self.retry_after = retry_after
-        self.headers = {"Retry-After": str(retry_after)}
+    retry_after = 10
 
 
 class UpstreamTimeout(UpstreamError):

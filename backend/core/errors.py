@@ -23,11 +23,14 @@ class ApplicationError(Exception):
     status = 400
     code = "invalid_request"
     default_detail = "The request could not be completed."
+    retry_after: int | None = None  # seconds, sent as `Retry-After`, when waiting helps
 
-    def __init__(self, detail: str | None = None, *, param: str | None = None):
+    def __init__(self, detail: str | None = None, *, param: str | None = None, retry_after: int | None = None):
         self.detail = detail or self.default_detail
         self.param = param  # the request field it is about, where one is (OpenAI's error shape names it)
-        self.headers: dict[str, str] = {}
+        if retry_after is not None:
+            self.retry_after = retry_after
+        self.headers: dict[str, str] = {"Retry-After": str(self.retry_after)} if self.retry_after else {}
         super().__init__(self.detail)
 
     def body(self) -> dict:
@@ -48,10 +51,6 @@ class ServiceUnavailable(ApplicationError):
     status, code = 503, "service_unavailable"
     default_detail = "The service is temporarily unavailable. Please try again shortly."
     retry_after = 5
-
-    def __init__(self, detail: str | None = None):
-        super().__init__(detail)
-        self.headers = {"Retry-After": str(self.retry_after)}
 
 
 def application_error(exc: BaseException) -> ApplicationError | None:
