@@ -13,7 +13,7 @@ const quotaListeners = new Set();
 const sessionEndListeners = new Set();
 
 /**
- * A failed request. Views turn it into words with i18n's `errorText`; `message` is for logs.
+ * A failed request. Views turn it into words with `errorText` (i18n/errors.js); `message` is for logs.
  * `status` 0 means the server could not be reached; `code` names our own cases ("stream_cut").
  */
 export class ApiError extends Error {

@@ -3,7 +3,8 @@
 // The verifier never leaves this tab until it is exchanged with the code, so a code seen by
 // anyone else (history, a screenshot) is worth nothing.
 import * as api from "./api.js";
-import { errorText, t } from "./i18n.js";
+import { t } from "./i18n.js";
+import { errorText } from "./i18n/errors.js";
 import { loadAccount, showNotice } from "./state.js";
 
 const PENDING_KEY = "chatbot.social"; // sessionStorage: {state, verifier, provider, flow}

@@ -1,7 +1,9 @@
 // Your account: the address and whether it is confirmed, the ways you log in (a password, GitHub,
 // Kakao) with Link and Unlink, and a password change.
 import { clear, h } from "../dom.js";
-import { errorText, formatDateTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatDateTime } from "../i18n/format.js";
 import { providerName, startSocialLink } from "../social.js";
 import { changePassword, getState, loadSocialProviders, refreshAccount, subscribe, unlinkProvider } from "../state.js";
 import { clearErrors, field, newPasswordField, noticeBox, showErrors } from "./form.js";

@@ -2,7 +2,9 @@
 // goal, anything else), the system prompt, model and temperature; Edit changes them with one PATCH.
 import * as api from "../api.js";
 import { h } from "../dom.js";
-import { errorText, formatNumber, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatNumber } from "../i18n/format.js";
 import { loadModels } from "../state.js";
 
 const CONTEXT_KINDS = ["current_state", "goal", "misc"];

@@ -2,7 +2,9 @@
 // sends, Shift+Enter new line), streaming with Stop, and the panel of what the assistant knows.
 import * as api from "../api.js";
 import { clear, downloadFile, h } from "../dom.js";
-import { errorText, formatDateTime, formatNumber, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatDateTime, formatNumber } from "../i18n/format.js";
 import { chatTitle, refreshAccount, refreshChatList } from "../state.js";
 import { contextPanel } from "./context-panel.js";
 import { noticeBox } from "./form.js";

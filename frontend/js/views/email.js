@@ -2,7 +2,8 @@
 // mailed link opens (#/verify-email/<key>), signed in or not.
 import * as api from "../api.js";
 import { h } from "../dom.js";
-import { errorText, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
 import { getState, refreshAccount, subscribe } from "../state.js";
 
 /** A key works once, and its page may be drawn again (a language switch): one request per key. */

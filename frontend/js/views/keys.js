@@ -1,7 +1,9 @@
 // API keys: make one (shown once, with Copy), see them, revoke them.
 import * as api from "../api.js";
 import { clear, h } from "../dom.js";
-import { errorText, formatDateTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatDateTime } from "../i18n/format.js";
 
 async function copy(text, button) {
   try {

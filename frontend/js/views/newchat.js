@@ -2,7 +2,8 @@
 // one at a time.
 import * as api from "../api.js";
 import { h } from "../dom.js";
-import { errorText, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
 import { loadModels, refreshChatList } from "../state.js";
 import { personaPicker } from "./personas.js";
 

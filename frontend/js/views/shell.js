@@ -2,7 +2,9 @@
 // is unconfirmed, and the sidebar of chats (search, every chat page by page with Load more, delete all).
 import * as api from "../api.js";
 import { clear, h } from "../dom.js";
-import { errorText, formatRelative, formatTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatRelative, formatTime } from "../i18n/format.js";
 import { chatTitle, getState, loadMoreChats, searchChats, subscribe } from "../state.js";
 import { verificationBanner } from "./email.js";
 import { languageSelect } from "./language.js";

@@ -2,7 +2,9 @@
 import * as api from "../api.js";
 import { barChart } from "../chart.js";
 import { clear, h } from "../dom.js";
-import { errorText, formatDay, formatNumber, formatRelative, formatTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatDay, formatNumber, formatRelative, formatTime } from "../i18n/format.js";
 import { getState, refreshAccount, subscribe } from "../state.js";
 
 const DAYS = 30;
