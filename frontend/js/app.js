@@ -5,7 +5,8 @@ import * as api from "./api.js";
 import { clear, h } from "./dom.js";
 import { onLanguageChange, t } from "./i18n.js";
 import { finishSocialLogin, takeSocialCallback } from "./social.js";
-import { clearSession, loadAccount, noticeFor, setState } from "./state.js";
+import { noticeFor, setState } from "./state.js";
+import { clearSession, loadAccount, logOut } from "./actions/account.js";
 import { accountView } from "./views/account.js";
 import { forgotPasswordView, loginView, resetPasswordView, signupView, standalonePage } from "./views/auth.js";
 import { conversationView, welcomeView } from "./views/conversation.js";
@@ -24,8 +25,8 @@ api.onSessionEnd(() => {
   if (!/^#\/(signup|forgot-password|reset-password|verify-email)/.test(location.hash)) location.hash = "#/login";
 });
 
-async function logOut() {
-  await api.logout().catch(() => {});
+async function onLogout() {
+  await logOut().catch(() => {});
   location.hash = "#/login";
 }
 
@@ -41,7 +42,7 @@ function mount(view, { focus } = {}) {
 const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysView, "/account": accountView };
 
 function signedInPage(main, { path, activeChatId }) {
-  return shell({ main, activeChatId, activePage: path.slice(1), onLogout: logOut });
+  return shell({ main, activeChatId, activePage: path.slice(1), onLogout });
 }
 
 function route({ focus } = {}) {

@@ -1,11 +1,11 @@
 // What the assistant knows and how it answers, in a conversation: the context (current situation,
 // goal, anything else), the system prompt, model and temperature; Edit changes them with one PATCH.
+import { loadModels } from "../actions/chats.js";
 import * as api from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText } from "../i18n/errors.js";
 import { formatNumber } from "../i18n/format.js";
-import { loadModels } from "../state.js";
 
 const CONTEXT_KINDS = ["current_state", "goal", "misc"];
 const CONTEXT_MAX_CHARS = 2000; // the API's limits

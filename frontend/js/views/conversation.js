@@ -1,11 +1,13 @@
 // One chat: its messages (each answer with Copy, the last with Regenerate), a message box (Enter
 // sends, Shift+Enter new line), streaming with Stop, and the panel of what the assistant knows.
+import { refreshAccount } from "../actions/account.js";
+import { refreshChatList } from "../actions/chats.js";
 import * as api from "../api.js";
 import { clear, downloadFile, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText } from "../i18n/errors.js";
 import { formatDateTime, formatNumber } from "../i18n/format.js";
-import { chatTitle, refreshAccount, refreshChatList } from "../state.js";
+import { chatTitle } from "../state.js";
 import { contextPanel } from "./context-panel.js";
 import { noticeBox } from "./form.js";
 import { personaLine } from "./personas.js";
