@@ -85,6 +85,11 @@ export async function createChat(fields) {
   return chat;
 }
 
+export async function deleteChat(id) {
+  await api.deleteChat(id);
+  await refreshChatList();
+}
+
 /** Every chat of the user goes; the search goes with them and the list is empty again. */
 export async function deleteAllChats() {
   await api.deleteAllChats();
