@@ -4,6 +4,7 @@
 import { clearSession, loadAccount, logOut } from "./actions/account.js";
 import * as api from "./api.js";
 import { conversationPage } from "./controllers/conversation.js";
+import { keysPage } from "./controllers/keys.js";
 import { clear, h } from "./dom.js";
 import { onLanguageChange, t } from "./i18n.js";
 import { finishSocialLogin, takeSocialCallback } from "./social.js";
@@ -12,7 +13,6 @@ import { accountView } from "./views/account.js";
 import { forgotPasswordView, loginView, resetPasswordView, signupView, standalonePage } from "./views/auth.js";
 import { welcomeView } from "./views/conversation.js";
 import { verifyEmailView } from "./views/email.js";
-import { keysView } from "./views/keys.js";
 import { newChatView } from "./views/newchat.js";
 import { shell } from "./views/shell.js";
 import { usageView } from "./views/usage.js";
@@ -40,7 +40,7 @@ function mount(view, { focus } = {}) {
   target?.focus();
 }
 
-const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysView, "/account": accountView };
+const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysPage, "/account": accountView };
 
 function signedInPage(main, { path, activeChatId }) {
   return shell({ main, activeChatId, activePage: path.slice(1), onLogout });
