@@ -5,7 +5,7 @@ import { refreshAccount } from "../actions/account.js";
 import { deleteChat, refreshChatList } from "../actions/chats.js";
 import * as api from "../api.js";
 import { downloadFile } from "../dom.js";
-import { errorText } from "../i18n/errors.js";
+import { errorText, reportingFailures } from "../i18n/errors.js";
 import { conversationView } from "../views/conversation.js";
 
 // Failures worth a Retry: the server unreachable, the model failed, busy or too slow.
@@ -19,16 +19,7 @@ export function conversationPage({ chatId }) {
   let aborter = null; // while an answer is being written
   // The conversation: each user message (`prompt`, `{id: null, content}` until stored) and its turn as drawn.
   let turns = [];
-  /** `action`, its failure said in the banner. */
-  const reported =
-    (action) =>
-    async (...args) => {
-      try {
-        await action(...args);
-      } catch (error) {
-        view.showBanner(errorText(error));
-      }
-    };
+  const reported = (action) => reportingFailures(action, (text) => view.showBanner(text));
   const view = conversationView({
     onSend: send,
     onStop: () => aborter?.abort(),

@@ -40,3 +40,14 @@ export function errorText(error, { byStatus = {} } = {}) {
   if (fieldMessages.length) return fieldMessages[0];
   return status === 400 ? t("errors.checkInput") : t("errors.status", { status });
 }
+
+/** `action` as a handler that does not throw: its failure goes, in words, to `show(text)`. */
+export function reportingFailures(action, show) {
+  return async (...args) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      show(errorText(error));
+    }
+  };
+}
