@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +10,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api_keys import api_key_create, api_key_revoke
-from accounts.models import ApiKey
+from accounts.selectors import api_keys_of
 from accounts.serializers import (
     ApiKeyCreateSerializer,
     ApiKeySerializer,
@@ -95,8 +95,7 @@ class ApiKeyListView(APIView):
 
     @extend_schema(responses={200: ApiKeySerializer(many=True)})
     def get(self, request):
-        keys = ApiKey.objects.filter(user=request.user)
-        return Response(ApiKeySerializer(keys, many=True).data)
+        return Response(ApiKeySerializer(api_keys_of(request.user), many=True).data)
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: NewApiKeySerializer})
     def post(self, request):
@@ -110,8 +109,7 @@ class ApiKeyListView(APIView):
 class ApiKeyDetailView(APIView):
     @extend_schema(responses={204: OpenApiResponse(description="The key stops working at once.")})
     def delete(self, request, pk: int):
-        if not api_key_revoke(user=request.user, key_id=pk):
-            raise NotFound()
+        api_key_revoke(user=request.user, key_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
