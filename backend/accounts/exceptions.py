@@ -13,6 +13,10 @@ class AccountNotFound(NotFound):
     """Nothing of the caller's has this name (404)."""
 
 
+class NothingToVerify(AccountError):
+    default_detail = "There is no unverified address to confirm."
+
+
 class ApiKeyLimitReached(AccountError):
     """The user holds as many API keys as one may."""
 

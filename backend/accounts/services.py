@@ -14,7 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import mail
-from accounts.exceptions import AccountError
+from accounts.exceptions import AccountError, NothingToVerify
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
 
 VERIFY_SALT = "accounts.email-verification"
@@ -52,6 +52,13 @@ def email_verification_send(*, user: User) -> None:
     if user.email and not user.email_verified:
         key = signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
         mail.verification_mail(to=user.email, key=key)
+
+
+def email_verification_resend(*, user: User) -> None:
+    """Mail the link again when asked; NothingToVerify if the user has no address or verified it."""
+    if not user.email or user.email_verified:
+        raise NothingToVerify()
+    email_verification_send(user=user)
 
 
 class VerificationKeyInvalid(AccountError):

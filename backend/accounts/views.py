@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +24,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.services import (
-    email_verification_send,
+    email_verification_resend,
     email_verify,
     password_change,
     password_reset_confirm,
@@ -206,7 +205,5 @@ class EmailVerifyResendView(APIView):
     )
     def post(self, request):
         """Mail the verification link again."""
-        if not request.user.email or request.user.email_verified:
-            raise ValidationError({"detail": "There is no unverified address to confirm."})
-        email_verification_send(user=request.user)
+        email_verification_resend(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
