@@ -36,15 +36,12 @@ class SignupSerializer(StrictModelSerializer):
         extra_kwargs = {
             "job": {"allow_null": True},
             "born_year": {"allow_null": True},
-            # Uniqueness is checked once, case-insensitively, in validate_email.
+            # Uniqueness is a rule of the service (user_create), case-insensitive and race-safe.
             "email": {"validators": [], "required": True, "allow_null": False, "allow_blank": False},
         }
 
     def validate_email(self, value: str) -> str:
-        email = UserManager.normalize_email(value)
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError("A user with this email already exists.")
-        return email
+        return UserManager.normalize_email(value)
 
     def validate(self, attrs):
         candidate = User(**{key: value for key, value in attrs.items() if key != "password"})

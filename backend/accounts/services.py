@@ -9,23 +9,25 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import mail
-from accounts.exceptions import AccountError, NothingToVerify
+from accounts.exceptions import AccountError, EmailTaken, NothingToVerify
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
 
 VERIFY_SALT = "accounts.email-verification"
 
 
 def user_create(*, email: str, password: str, **profile) -> User:
+    """A new account; EmailTaken if the address, in any case, has one already."""
+    if User.objects.filter(email__iexact=UserManager.normalize_email(email)).exists():
+        raise EmailTaken()
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, **profile)
     except IntegrityError as error:  # a concurrent signup with the same email won the race
-        raise ValidationError({"email": ["A user with this email already exists."]}) from error
+        raise EmailTaken() from error
     email_verification_send(user=user)  # committed: the link in the mail points at a real account
     return user
 
