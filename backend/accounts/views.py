@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from django.contrib import admin
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -33,6 +35,7 @@ from accounts.services import (
     user_logout,
 )
 from accounts.throttles import AuthRateThrottle, EmailResendThrottle, reset_mail_allowed
+from accounts.tokens import token_refresh_rotate
 
 
 class SignupView(generics.CreateAPIView):
@@ -55,6 +58,12 @@ class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
 
     serializer_class = RotatingTokenRefreshSerializer
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pair = token_refresh_rotate(refresh=serializer.validated_data["refresh"])
+        return Response(asdict(pair))
 
 
 class LogoutView(APIView):
