@@ -5,7 +5,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.exceptions import EmailTaken
 from accounts.models import ApiKey, User, UserManager
+from accounts.selectors import email_in_use
 from accounts.services import password_reset_user
 from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
@@ -37,6 +39,8 @@ class SignupSerializer(StrictModelSerializer):
         }
 
     def validate_email(self, value: str) -> str:
+        if email_in_use(value):  # told with the other fields' errors; user_create checks again
+            raise serializers.ValidationError(EmailTaken.default_detail)
         return UserManager.normalize_email(value)
 
     def validate(self, attrs):

@@ -15,13 +15,14 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import mail
 from accounts.exceptions import AccountError, EmailTaken, NothingToVerify
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
+from accounts.selectors import email_in_use
 
 VERIFY_SALT = "accounts.email-verification"
 
 
 def user_create(*, email: str, password: str, **profile) -> User:
     """A new account; EmailTaken if the address, in any case, has one already."""
-    if User.objects.filter(email__iexact=UserManager.normalize_email(email)).exists():
+    if email_in_use(email):
         raise EmailTaken()
     try:
         with transaction.atomic():
