@@ -89,6 +89,7 @@ def test_a_new_account_is_asked_to_confirm_its_address_until_the_mailed_link_is_
     expect(banner).to_be_hidden()
 
     page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()  # logged out (else it sends us there later)
     page.goto(first_link)  # used: the same link says so, signed out too (a fresh page: no memory of it)
     page.reload()
     expect(page.get_by_role("alert")).to_have_text("This link is invalid, expired or already used.")
