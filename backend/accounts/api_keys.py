@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.exceptions import ApiKeyLimitReached
+from accounts.exceptions import AccountNotFound, ApiKeyLimitReached
 from accounts.models import ApiKey, User
+from accounts.selectors import api_keys_of
 
 KEY_PREFIX = "cbk_"
 PREFIX_LENGTH = 12
@@ -43,7 +44,7 @@ def api_key_create(*, user: User, name: str) -> NewApiKey:
     with transaction.atomic():
         # Lock the user's row so two simultaneous creations cannot both pass the count.
         User.objects.select_for_update().filter(pk=user.pk).first()
-        if ApiKey.objects.filter(user=user).count() >= settings.API_KEYS_PER_USER:
+        if api_keys_of(user).count() >= settings.API_KEYS_PER_USER:
             raise ApiKeyLimitReached(f"You can have at most {settings.API_KEYS_PER_USER} API keys. Revoke one first.")
         prefix = secrets.token_hex(PREFIX_LENGTH // 2)
         key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -51,9 +52,11 @@ def api_key_create(*, user: User, name: str) -> NewApiKey:
     return NewApiKey(api_key=api_key, key=key)
 
 
-def api_key_revoke(*, user: User, key_id: int) -> bool:
-    deleted, _ = ApiKey.objects.filter(user=user, pk=key_id).delete()
-    return bool(deleted)
+def api_key_revoke(*, user: User, key_id: int) -> None:
+    """Delete one of the user's own keys; another user's key, like a missing one, is AccountNotFound."""
+    deleted, _ = api_keys_of(user).filter(pk=key_id).delete()
+    if not deleted:
+        raise AccountNotFound()
 
 
 def api_key_user(key: str) -> User | None:

@@ -13,6 +13,23 @@ class AccountNotFound(NotFound):
     """Nothing of the caller's has this name (404)."""
 
 
+class EmailTaken(AccountError):
+    """Another account has this address (compared case-insensitively): a field error on `email`,
+    in the shape DRF's validation gives it."""
+
+    default_detail = "A user with this email already exists."
+
+    def __init__(self):
+        super().__init__(param="email")
+
+    def body(self) -> dict:
+        return {"email": [self.detail]}
+
+
+class NothingToVerify(AccountError):
+    default_detail = "There is no unverified address to confirm."
+
+
 class ApiKeyLimitReached(AccountError):
     """The user holds as many API keys as one may."""
 

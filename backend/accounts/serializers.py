@@ -1,15 +1,13 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts.exceptions import EmailTaken
 from accounts.models import ApiKey, User, UserManager
+from accounts.selectors import email_in_use
 from accounts.services import password_reset_user
 from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
@@ -36,15 +34,14 @@ class SignupSerializer(StrictModelSerializer):
         extra_kwargs = {
             "job": {"allow_null": True},
             "born_year": {"allow_null": True},
-            # Uniqueness is checked once, case-insensitively, in validate_email.
+            # Uniqueness is a rule of the service (user_create), case-insensitive and race-safe.
             "email": {"validators": [], "required": True, "allow_null": False, "allow_blank": False},
         }
 
     def validate_email(self, value: str) -> str:
-        email = UserManager.normalize_email(value)
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError("A user with this email already exists.")
-        return email
+        if email_in_use(value):  # told with the other fields' errors; user_create checks again
+            raise serializers.ValidationError(EmailTaken.default_detail)
+        return UserManager.normalize_email(value)
 
     def validate(self, attrs):
         candidate = User(**{key: value for key, value in attrs.items() if key != "password"})
@@ -106,21 +103,9 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
     refresh = StrictCharField()
 
     def validate(self, attrs):
-        refresh = self.token_class(attrs["refresh"])  # signature, expiry and blacklist (TokenError: 401)
-        try:
-            user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
-        except (ValueError, TypeError):
-            user = None
-        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
-        if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-            raise InvalidToken("This session was ended (the password changed). Please log in again.")
-        with transaction.atomic():
-            _, first = refresh.blacklist()
-            if not first:
-                raise InvalidToken("Token is blacklisted")
-            rotated = RefreshToken.for_user(user)
-        return {"access": str(rotated.access_token), "refresh": str(rotated)}
+        # Shape only (simplejwt's own validate would rotate here): RefreshView calls
+        # accounts.tokens.token_refresh_rotate. The docstring above is the schema's description.
+        return attrs
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

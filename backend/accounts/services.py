@@ -9,23 +9,26 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import mail
-from accounts.exceptions import AccountError
+from accounts.exceptions import AccountError, EmailTaken, NothingToVerify
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
+from accounts.selectors import email_in_use
 
 VERIFY_SALT = "accounts.email-verification"
 
 
 def user_create(*, email: str, password: str, **profile) -> User:
+    """A new account; EmailTaken if the address, in any case, has one already."""
+    if email_in_use(email):
+        raise EmailTaken()
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, **profile)
     except IntegrityError as error:  # a concurrent signup with the same email won the race
-        raise ValidationError({"email": ["A user with this email already exists."]}) from error
+        raise EmailTaken() from error
     email_verification_send(user=user)  # committed: the link in the mail points at a real account
     return user
 
@@ -52,6 +55,13 @@ def email_verification_send(*, user: User) -> None:
     if user.email and not user.email_verified:
         key = signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
         mail.verification_mail(to=user.email, key=key)
+
+
+def email_verification_resend(*, user: User) -> None:
+    """Mail the link again when asked; NothingToVerify if the user has no address or verified it."""
+    if not user.email or user.email_verified:
+        raise NothingToVerify()
+    email_verification_send(user=user)
 
 
 class VerificationKeyInvalid(AccountError):

@@ -1,8 +1,9 @@
+from dataclasses import asdict
+
 from django.contrib import admin
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api_keys import api_key_create, api_key_revoke
-from accounts.models import ApiKey
+from accounts.selectors import api_keys_of
 from accounts.serializers import (
     ApiKeyCreateSerializer,
     ApiKeySerializer,
@@ -25,7 +26,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.services import (
-    email_verification_send,
+    email_verification_resend,
     email_verify,
     password_change,
     password_reset_confirm,
@@ -34,6 +35,7 @@ from accounts.services import (
     user_logout,
 )
 from accounts.throttles import AuthRateThrottle, EmailResendThrottle, reset_mail_allowed
+from accounts.tokens import token_refresh_rotate
 
 
 class SignupView(generics.CreateAPIView):
@@ -56,6 +58,12 @@ class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
 
     serializer_class = RotatingTokenRefreshSerializer
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pair = token_refresh_rotate(refresh=serializer.validated_data["refresh"])
+        return Response(asdict(pair))
 
 
 class LogoutView(APIView):
@@ -95,8 +103,7 @@ class ApiKeyListView(APIView):
 
     @extend_schema(responses={200: ApiKeySerializer(many=True)})
     def get(self, request):
-        keys = ApiKey.objects.filter(user=request.user)
-        return Response(ApiKeySerializer(keys, many=True).data)
+        return Response(ApiKeySerializer(api_keys_of(request.user), many=True).data)
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: NewApiKeySerializer})
     def post(self, request):
@@ -110,8 +117,7 @@ class ApiKeyListView(APIView):
 class ApiKeyDetailView(APIView):
     @extend_schema(responses={204: OpenApiResponse(description="The key stops working at once.")})
     def delete(self, request, pk: int):
-        if not api_key_revoke(user=request.user, key_id=pk):
-            raise NotFound()
+        api_key_revoke(user=request.user, key_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -208,7 +214,5 @@ class EmailVerifyResendView(APIView):
     )
     def post(self, request):
         """Mail the verification link again."""
-        if not request.user.email or request.user.email_verified:
-            raise ValidationError({"detail": "There is no unverified address to confirm."})
-        email_verification_send(user=request.user)
+        email_verification_resend(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,7 @@
 // the refresh token (rotated on every use, revoked at logout) is kept in localStorage so a
 // reload stays logged in. One refresh runs at a time, across tabs too, then the request is retried once.
 import { API_BASE_URL } from "../config.js";
+import { filenameFrom, serverSentEvents } from "./api/responses.js";
 import { getLanguage } from "./i18n.js";
 
 const REFRESH_KEY = "chatbot.refresh";
@@ -13,7 +14,7 @@ const quotaListeners = new Set();
 const sessionEndListeners = new Set();
 
 /**
- * A failed request. Views turn it into words with i18n's `errorText`; `message` is for logs.
+ * A failed request. Views turn it into words with `errorText` (i18n/errors.js); `message` is for logs.
  * `status` 0 means the server could not be reached; `code` names our own cases ("stream_cut").
  */
 export class ApiError extends Error {
@@ -248,20 +249,6 @@ export async function exportChat(id, format = "md") {
   return { blob: await response.blob(), filename };
 }
 
-function filenameFrom(disposition) {
-  if (!disposition) return null;
-  const encoded = disposition.match(/filename\*=UTF-8''([^;]+)/i);
-  if (encoded) {
-    try {
-      return decodeURIComponent(encoded[1]);
-    } catch {
-      // fall through to the plain name
-    }
-  }
-  const plain = disposition.match(/filename="?([^";]+)"?/i);
-  return plain ? plain[1] : null;
-}
-
 export function sendMessage(id, content, { signal } = {}) {
   return json(`/chats/${id}/messages/`, { method: "POST", body: { content }, signal });
 }
@@ -295,32 +282,12 @@ async function streamed(path, body, { signal, onDelta }, plain) {
   if (!(response.headers.get("Content-Type") || "").startsWith("text/event-stream") || !response.body) {
     return response.json(); // a server (or proxy) that answered without streaming
   }
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let boundary;
-    while ((boundary = buffer.indexOf("\n\n")) >= 0) {
-      const event = parseEvent(buffer.slice(0, boundary));
-      buffer = buffer.slice(boundary + 2);
-      if (event.name === "delta") onDelta(event.data.content);
-      else if (event.name === "done") return event.data;
-      else if (event.name === "error") throw new ApiError(event.data.status || 502, event.data);
-    }
+  for await (const event of serverSentEvents(response.body)) {
+    if (event.name === "delta") onDelta(event.data.content);
+    else if (event.name === "done") return event.data;
+    else if (event.name === "error") throw new ApiError(event.data.status || 502, event.data);
   }
   throw new ApiError(502, {}, null, "stream_cut");
-}
-
-function parseEvent(block) {
-  let name = "message";
-  const data = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith("event:")) name = line.slice(6).trim();
-    else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
-  }
-  return { name, data: data.length ? JSON.parse(data.join("\n")) : {} };
 }
 
 // --- API keys (for scripts and OpenAI clients) -------------------------------------------------

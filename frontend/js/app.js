@@ -1,16 +1,18 @@
 // Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/usage, #/keys, #/account, and the
 // pages mailed links open: #/verify-email/<key>, #/reset-password/<uid>/<token>), so static hosting
 // needs no rewrites. A provider login comes back to this page with #code= or #error= (social.js).
+import { clearSession, loadAccount, logOut } from "./actions/account.js";
 import * as api from "./api.js";
+import { conversationPage } from "./controllers/conversation.js";
+import { keysPage } from "./controllers/keys.js";
 import { clear, h } from "./dom.js";
 import { onLanguageChange, t } from "./i18n.js";
 import { finishSocialLogin, takeSocialCallback } from "./social.js";
-import { clearSession, loadAccount, noticeFor, setState } from "./state.js";
+import { noticeFor, setState } from "./state.js";
 import { accountView } from "./views/account.js";
 import { forgotPasswordView, loginView, resetPasswordView, signupView, standalonePage } from "./views/auth.js";
-import { conversationView, welcomeView } from "./views/conversation.js";
+import { welcomeView } from "./views/conversation.js";
 import { verifyEmailView } from "./views/email.js";
-import { keysView } from "./views/keys.js";
 import { newChatView } from "./views/newchat.js";
 import { shell } from "./views/shell.js";
 import { usageView } from "./views/usage.js";
@@ -24,8 +26,8 @@ api.onSessionEnd(() => {
   if (!/^#\/(signup|forgot-password|reset-password|verify-email)/.test(location.hash)) location.hash = "#/login";
 });
 
-async function logOut() {
-  await api.logout().catch(() => {});
+async function onLogout() {
+  await logOut().catch(() => {});
   location.hash = "#/login";
 }
 
@@ -38,10 +40,10 @@ function mount(view, { focus } = {}) {
   target?.focus();
 }
 
-const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysView, "/account": accountView };
+const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysPage, "/account": accountView };
 
 function signedInPage(main, { path, activeChatId }) {
-  return shell({ main, activeChatId, activePage: path.slice(1), onLogout: logOut });
+  return shell({ main, activeChatId, activePage: path.slice(1), onLogout });
 }
 
 function route({ focus } = {}) {
@@ -83,7 +85,7 @@ function route({ focus } = {}) {
   }
   const match = path.match(/^\/chats\/(\d+)$/);
   const page = PAGES[path];
-  const main = page ? page({ notice }) : match ? conversationView({ chatId: match[1] }) : welcomeView({ notice });
+  const main = page ? page({ notice }) : match ? conversationPage({ chatId: match[1] }) : welcomeView({ notice });
   mount(signedInPage(main, { path, activeChatId: match?.[1] }), { focus });
 }
 

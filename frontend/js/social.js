@@ -2,9 +2,11 @@
 // for the round trip through the provider, and the return to this page with `#code=` or `#error=`.
 // The verifier never leaves this tab until it is exchanged with the code, so a code seen by
 // anyone else (history, a screenshot) is worth nothing.
+import { loadAccount } from "./actions/account.js";
 import * as api from "./api.js";
-import { errorText, t } from "./i18n.js";
-import { loadAccount, showNotice } from "./state.js";
+import { t } from "./i18n.js";
+import { errorText } from "./i18n/errors.js";
+import { showNotice } from "./state.js";
 
 const PENDING_KEY = "chatbot.social"; // sessionStorage: {state, verifier, provider, flow}
 const ERRORS = ["access_denied", "email_conflict", "already_linked", "failed"];

@@ -29,6 +29,7 @@ from accounts.exceptions import (
 from accounts.models import SocialLoginCode, User, UserManager
 from accounts.services import user_sessions_end
 from accounts.social.providers import PROVIDERS
+from accounts.tokens import TokenPair, token_pair_for_login
 
 CODE_LIFETIME = timedelta(seconds=60)
 
@@ -190,6 +191,11 @@ def social_code_exchange(*, code: str, code_verifier: str) -> User:
             name = PROVIDERS.get(row.provider, {}).get("name", row.provider)
             transaction.on_commit(lambda: mail.provider_linked_mail(to=user.email, provider=name))
     return row.user
+
+
+def social_login_token_pair(*, code: str, code_verifier: str) -> TokenPair:
+    """The token pair a login code is exchanged for (`social_code_exchange`, then a login)."""
+    return token_pair_for_login(user=social_code_exchange(code=code, code_verifier=code_verifier))
 
 
 def can_log_in_with_password(user: User) -> bool:

@@ -4,7 +4,6 @@ import logging
 from urllib.parse import urlencode
 
 from allauth.socialaccount.adapter import get_adapter
-from django.contrib.auth.models import update_last_login
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,7 +12,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.social.adapter import spa_redirect
 from accounts.social.providers import CALLBACK_VIEWS, PROVIDERS, enabled_providers
@@ -26,9 +24,9 @@ from accounts.social.serializers import (
 )
 from accounts.social.services import (
     social_account_unlink,
-    social_code_exchange,
     social_link_ticket_consume,
     social_link_ticket_create,
+    social_login_token_pair,
 )
 from accounts.throttles import AuthRateThrottle, SocialLinkThrottle, SocialStartThrottle
 from core.errors import DATABASE_OUTAGE
@@ -132,10 +130,8 @@ class SocialExchangeView(APIView):
         """Exchange the one-time code from the login's redirect, with its PKCE verifier, for a token pair."""
         serializer = SocialExchangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = social_code_exchange(**serializer.validated_data)
-        update_last_login(None, user)
-        refresh = RefreshToken.for_user(user)
-        return Response(SocialTokenPairSerializer({"access": str(refresh.access_token), "refresh": str(refresh)}).data)
+        pair = social_login_token_pair(**serializer.validated_data)
+        return Response(SocialTokenPairSerializer(pair).data)
 
 
 class SocialLinkView(APIView):

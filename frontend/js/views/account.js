@@ -1,9 +1,12 @@
 // Your account: the address and whether it is confirmed, the ways you log in (a password, GitHub,
 // Kakao) with Link and Unlink, and a password change.
+import { changePassword, loadSocialProviders, refreshAccount, unlinkProvider } from "../actions/account.js";
 import { clear, h } from "../dom.js";
-import { errorText, formatDateTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatDateTime } from "../i18n/format.js";
 import { providerName, startSocialLink } from "../social.js";
-import { changePassword, getState, loadSocialProviders, refreshAccount, subscribe, unlinkProvider } from "../state.js";
+import { getState, subscribe } from "../state.js";
 import { clearErrors, field, newPasswordField, noticeBox, showErrors } from "./form.js";
 
 function passwordForm() {

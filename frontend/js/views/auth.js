@@ -1,11 +1,10 @@
 // The signed-out pages: log in and sign up (with GitHub and Kakao where enabled), and a forgotten
 // password: ask for a reset link, then set a new password from it. The server's field errors are
 // shown next to their fields.
-import * as api from "../api.js";
+import { loadSocialProviders, logIn, requestPasswordReset, resetPassword, signUp } from "../actions/account.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { providerName, startSocialLogin } from "../social.js";
-import { loadSocialProviders, showNotice } from "../state.js";
 import { field, newPasswordField, noticeBox, showErrors } from "./form.js";
 import { languageSelect } from "./language.js";
 
@@ -100,7 +99,7 @@ export function loginView({ onLoggedIn, notice }) {
     fields,
     after: h("p", { class: "forgot" }, h("a", { href: "#/forgot-password" }, t("auth.forgotPassword"))),
     onSubmit: async ({ email, password }) => {
-      await api.login(email, password);
+      await logIn(email, password);
       onLoggedIn();
     },
     social: socialButtons(),
@@ -120,10 +119,7 @@ export function signupView({ onLoggedIn, notice }) {
     submitLabel: t("auth.signupButton"),
     fields,
     onSubmit: async (values) => {
-      const body = { email: values.email, password: values.password };
-      if (values.nickname) body.nickname = values.nickname;
-      await api.signup(body);
-      await api.login(values.email, values.password);
+      await signUp(values);
       onLoggedIn();
     },
     social: socialButtons(),
@@ -146,7 +142,7 @@ export function forgotPasswordView() {
     after: sent,
     onSubmit: async ({ email }) => {
       sent.textContent = "";
-      await api.requestPasswordReset(email);
+      await requestPasswordReset(email);
       // The same words whether or not the address has an account: the page must not tell.
       sent.textContent = t("reset.sent");
     },
@@ -163,10 +159,7 @@ export function resetPasswordView({ uid, token }) {
     submitLabel: t("reset.setPassword"),
     fields,
     onSubmit: async ({ new_password: newPassword }) => {
-      await api.confirmPasswordReset({ uid, token, newPassword });
-      showNotice("/login", "info", () => t("reset.done"));
-      // Every session of that account has ended; one open in this browser is logged out too.
-      if (api.hasSession()) await api.logout().catch(() => {});
+      await resetPassword({ uid, token, newPassword });
       location.hash = "#/login";
     },
     footer: h(

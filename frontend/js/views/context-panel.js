@@ -1,19 +1,21 @@
 // What the assistant knows and how it answers, in a conversation: the context (current situation,
 // goal, anything else), the system prompt, model and temperature; Edit changes them with one PATCH.
-import * as api from "../api.js";
+import { loadModels } from "../actions/chats.js";
 import { h } from "../dom.js";
-import { errorText, formatNumber, t } from "../i18n.js";
-import { loadModels } from "../state.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatNumber } from "../i18n/format.js";
 
 const CONTEXT_KINDS = ["current_state", "goal", "misc"];
 const CONTEXT_MAX_CHARS = 2000; // the API's limits
 const SYSTEM_PROMPT_MAX_CHARS = 4000;
 
 /**
- * The panel for chat `chatId`. `update(chat)` shows a chat detail; `onSaved(chat)` gets the chat
- * as the server has it after a save. The panel stays open or closed as the person left it.
+ * The panel of a chat. `update(chat)` shows a chat detail; Save hands what changed to `onSave(fields)`,
+ * which resolves to the chat as the server has it after the save, or rejects with the refusal (its
+ * field errors are shown by their fields). The panel stays open or closed as the person left it.
  */
-export function contextPanel({ chatId, onSaved }) {
+export function contextPanel({ onSave }) {
   let chat = null;
   const status = h("p", { class: "hint saved", role: "status" });
   const body = h("div", { class: "context-body" });
@@ -152,11 +154,9 @@ export function contextPanel({ chatId, onSaved }) {
       save.setAttribute("aria-busy", "true");
       save.disabled = true;
       try {
-        const saved = await api.updateChat(chatId, fields);
-        chat = saved;
+        chat = await onSave(fields);
         showValues({ focusEdit: true });
         status.textContent = t("context.saved");
-        onSaved(saved);
       } catch (failure) {
         save.removeAttribute("aria-busy");
         save.disabled = false;

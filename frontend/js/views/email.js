@@ -1,26 +1,10 @@
 // Confirming an email address: the banner that asks for it (with Send again) and the page the
 // mailed link opens (#/verify-email/<key>), signed in or not.
-import * as api from "../api.js";
+import { confirmEmail, isSignedIn, refreshAccount, resendVerification } from "../actions/account.js";
 import { h } from "../dom.js";
-import { errorText, t } from "../i18n.js";
-import { getState, refreshAccount, subscribe } from "../state.js";
-
-/** A key works once, and its page may be drawn again (a language switch): one request per key. */
-const confirmations = new Map();
-
-function confirm(key) {
-  if (!confirmations.has(key)) {
-    const attempt = api.verifyEmail(key).then(
-      () => null,
-      (error) => {
-        if (error.status !== 400) confirmations.delete(key); // not the key's fault: may be tried again
-        return error;
-      },
-    );
-    confirmations.set(key, attempt);
-  }
-  return confirmations.get(key);
-}
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { getState, subscribe } from "../state.js";
 
 export function verifyEmailView({ key }) {
   const status = h("p", { class: "notice info", role: "status" }, t("verify.checking"));
@@ -34,8 +18,8 @@ export function verifyEmailView({ key }) {
     failure,
     next,
   );
-  confirm(key).then(async (error) => {
-    const signedIn = api.hasSession();
+  confirmEmail(key).then(async (error) => {
+    const signedIn = isSignedIn();
     if (error) {
       status.textContent = "";
       failure.textContent = error.status === 400 ? t("verify.invalid") : errorText(error);
@@ -65,7 +49,7 @@ export function verificationBanner() {
         resend.setAttribute("aria-disabled", "true");
         result.textContent = "";
         try {
-          await api.resendVerification();
+          await resendVerification();
           result.textContent = t("verify.sent");
         } catch (error) {
           result.textContent = errorText(error);

@@ -1,7 +1,8 @@
 // Form pieces the views share: a labelled field with its hint and error, the server's field errors
 // shown next to their fields, and a page's notice.
 import { h } from "../dom.js";
-import { errorText, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
 
 export function field({ label, name, type = "text", autocomplete, required = false, hint, value }) {
   const id = `field-${name}`;

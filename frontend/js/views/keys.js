@@ -1,7 +1,8 @@
-// API keys: make one (shown once, with Copy), see them, revoke them.
-import * as api from "../api.js";
+// API keys: make one (shown once, with Copy), see them, revoke them. It draws what its controller
+// (controllers/keys.js) gives it and reports what the person did; it asks the server nothing.
 import { clear, h } from "../dom.js";
-import { errorText, formatDateTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { formatDateTime } from "../i18n/format.js";
 
 async function copy(text, button) {
   try {
@@ -13,87 +14,54 @@ async function copy(text, button) {
   setTimeout(() => (button.textContent = t("keys.copy")), 2000);
 }
 
-export function keysView() {
+/** `onCreate(name)` makes a key; `onRevoke(key)` revokes one, once the person has confirmed it. */
+export function keysView({ baseUrl, onCreate, onRevoke }) {
   const error = h("p", { class: "form-error", role: "alert" });
   const list = h("ul", { class: "key-list", "aria-label": t("keys.listLabel") });
   const empty = h("p", { class: "empty" });
   const fresh = h("div", { class: "fresh-key", hidden: true });
   const name = h("input", { id: "key-name", name: "name", required: true, maxlength: 100, autocomplete: "off" });
-  const baseUrl = api.openAIBaseUrl();
 
-  async function load() {
-    try {
-      const keys = await api.listApiKeys();
-      clear(list);
-      for (const key of keys) {
-        const revoke = h(
-          "button",
-          {
-            type: "button",
-            class: "danger subtle",
-            "aria-label": t("keys.revokeLabel", { name: key.name }),
-            onclick: async () => {
-              if (!window.confirm(t("keys.revokeConfirm", { name: key.name }))) return;
-              try {
-                await api.revokeApiKey(key.id);
-                await load();
-              } catch (failure) {
-                error.textContent = errorText(failure);
-              }
-            },
-          },
-          t("keys.revoke"),
-        );
-        const used = key.last_used_at
-          ? t("keys.lastUsed", { date: formatDateTime(new Date(key.last_used_at)) })
-          : t("keys.neverUsed");
-        const created = t("keys.created", { date: formatDateTime(new Date(key.created_at)) });
-        list.append(
-          h(
-            "li",
-            {},
-            h("strong", {}, key.name),
-            h("code", {}, `cbk_${key.prefix}_…`),
-            h("span", { class: "hint" }, `${created}, ${used}`),
-            revoke,
-          ),
-        );
-      }
-      empty.textContent = keys.length ? "" : t("keys.none");
-    } catch (failure) {
-      error.textContent = errorText(failure);
-    }
+  function keyItem(key) {
+    const revoke = h(
+      "button",
+      {
+        type: "button",
+        class: "danger subtle",
+        "aria-label": t("keys.revokeLabel", { name: key.name }),
+        onclick: () => window.confirm(t("keys.revokeConfirm", { name: key.name })) && onRevoke(key),
+      },
+      t("keys.revoke"),
+    );
+    const used = key.last_used_at
+      ? t("keys.lastUsed", { date: formatDateTime(new Date(key.last_used_at)) })
+      : t("keys.neverUsed");
+    const created = t("keys.created", { date: formatDateTime(new Date(key.created_at)) });
+    return h(
+      "li",
+      {},
+      h("strong", {}, key.name),
+      h("code", {}, `cbk_${key.prefix}_…`),
+      h("span", { class: "hint" }, `${created}, ${used}`),
+      revoke,
+    );
   }
 
   const form = h(
     "form",
     {
       class: "key-form",
-      onsubmit: async (event) => {
+      onsubmit: (event) => {
         event.preventDefault();
         error.textContent = "";
-        try {
-          const created = await api.createApiKey(name.value.trim());
-          name.value = "";
-          const value = h("input", { readonly: true, value: created.key, "aria-label": t("keys.newKey") });
-          const copyButton = h("button", { type: "button", onclick: () => copy(created.key, copyButton) }, t("keys.copy"));
-          clear(fresh).append(
-            h("p", {}, h("strong", {}, t("keys.fresh", { name: created.name })), t("keys.freshNote")),
-            h("div", { class: "copy-row" }, value, copyButton),
-          );
-          fresh.hidden = false;
-          value.select();
-          await load();
-        } catch (failure) {
-          error.textContent = errorText(failure);
-        }
+        onCreate(name.value.trim());
       },
     },
     h("div", { class: "field" }, h("label", { for: "key-name" }, t("keys.name")), name),
     h("button", { type: "submit", class: "primary" }, t("keys.create")),
   );
 
-  const view = h(
+  const element = h(
     "main",
     { class: "keys" },
     h("h1", { tabindex: "-1" }, t("keys.title")),
@@ -106,6 +74,27 @@ export function keysView() {
     list,
     empty,
   );
-  load();
-  return view;
+
+  return {
+    element,
+    showKeys(keys) {
+      clear(list).append(...keys.map(keyItem));
+      empty.textContent = keys.length ? "" : t("keys.none");
+    },
+    /** The new key in full, this once, with Copy; the name field is ready for the next. */
+    showCreated(created) {
+      name.value = "";
+      const value = h("input", { readonly: true, value: created.key, "aria-label": t("keys.newKey") });
+      const copyButton = h("button", { type: "button", onclick: () => copy(created.key, copyButton) }, t("keys.copy"));
+      clear(fresh).append(
+        h("p", {}, h("strong", {}, t("keys.fresh", { name: created.name })), t("keys.freshNote")),
+        h("div", { class: "copy-row" }, value, copyButton),
+      );
+      fresh.hidden = false;
+      value.select();
+    },
+    showError(text) {
+      error.textContent = text;
+    },
+  };
 }

@@ -1,9 +1,9 @@
 // A new chat, the way a guide would start one: a persona and optional settings, then three questions
 // one at a time.
-import * as api from "../api.js";
+import { createChat, loadModels } from "../actions/chats.js";
 import { h } from "../dom.js";
-import { errorText, t } from "../i18n.js";
-import { loadModels, refreshChatList } from "../state.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
 import { personaPicker } from "./personas.js";
 
 const QUESTIONS = ["current_state", "goal", "misc"];
@@ -94,8 +94,7 @@ export function newChatView() {
     // A persona's prompt becomes the system prompt (so none is sent with it).
     const chosen = persona.choice();
     try {
-      const chat = await api.createChat({ config, context: answers, ...(chosen ? { persona: chosen } : {}) });
-      await refreshChatList();
+      const chat = await createChat({ config, context: answers, ...(chosen ? { persona: chosen } : {}) });
       location.hash = `#/chats/${chat.id}`;
     } catch (failure) {
       const fields = failure.fields?.config || {};

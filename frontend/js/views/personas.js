@@ -1,8 +1,8 @@
 // Personas in the new-chat guide: "No persona" or one of the server's, whose variables are asked for
 // (required) once it is chosen; and the line that names a chat's persona in its header.
+import { loadPersonas } from "../actions/chats.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { loadPersonas } from "../state.js";
 
 const NONE = "";
 const VALUE_MAX_CHARS = 200; // the API's limit for one value

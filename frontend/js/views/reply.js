@@ -1,7 +1,8 @@
 // One answer in a conversation: the reply as markdown, Copy, and (after Regenerate) every version
 // with a "‹ 2 / 3 ›" switcher, the newest shown first; Regenerate itself on the chat's last answer.
 import { h } from "../dom.js";
-import { formatDateTime, formatTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { formatDateTime, formatTime } from "../i18n/format.js";
 import { renderMarkdown } from "../markdown.js";
 
 const FEEDBACK_MS = 2000;

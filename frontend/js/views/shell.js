@@ -1,9 +1,11 @@
 // The signed-in frame: the top bar (quota, pages, language, log out), a banner while the address
 // is unconfirmed, and the sidebar of chats (search, every chat page by page with Load more, delete all).
-import * as api from "../api.js";
+import { deleteAllChats, loadMoreChats, searchChats } from "../actions/chats.js";
 import { clear, h } from "../dom.js";
-import { errorText, formatRelative, formatTime, t } from "../i18n.js";
-import { chatTitle, getState, loadMoreChats, searchChats, subscribe } from "../state.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatRelative, formatTime } from "../i18n/format.js";
+import { chatTitle, getState, subscribe } from "../state.js";
 import { verificationBanner } from "./email.js";
 import { languageSelect } from "./language.js";
 
@@ -24,16 +26,18 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
   const listError = h("p", { class: "form-error", role: "alert" });
   const shown = h("p", { class: "list-count" });
   let searchTimer;
+  let searched = getState().search; // what this box last asked the store for
   const search = h("input", {
     type: "search",
     "aria-label": t("shell.search"),
     placeholder: t("shell.search"),
-    value: getState().search,
+    value: searched,
     oninput: () => {
       clearTimeout(searchTimer);
       searchTimer = setTimeout(async () => {
         listError.textContent = "";
-        await searchChats(search.value.trim()).catch((error) => (listError.textContent = errorText(error)));
+        searched = search.value.trim();
+        await searchChats(searched).catch((error) => (listError.textContent = errorText(error)));
       }, 250);
     },
   });
@@ -77,9 +81,7 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
         onclick: async () => {
           if (!window.confirm(t("shell.deleteAllConfirm"))) return;
           try {
-            await api.deleteAllChats();
-            search.value = "";
-            await searchChats("");
+            await deleteAllChats();
             location.hash = "#/chats";
           } catch (error) {
             listError.textContent = errorText(error);
@@ -120,6 +122,8 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
   );
 
   function render(state) {
+    // The search changed elsewhere (Delete all ends it): the box shows the store's.
+    if (state.search !== searched) search.value = searched = state.search;
     quota.textContent = quotaText(state.quota);
     quota.classList.toggle("exhausted", Boolean(state.quota && state.quota.remaining === 0));
     who.textContent = state.user ? state.user.nickname || state.user.email : "";

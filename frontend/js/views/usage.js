@@ -1,9 +1,11 @@
 // Usage: today's quota, then replies and tokens per day over the last 30 days, as charts and a table.
-import * as api from "../api.js";
+import { loadUsage } from "../actions/account.js";
 import { barChart } from "../chart.js";
 import { clear, h } from "../dom.js";
-import { errorText, formatDay, formatNumber, formatRelative, formatTime, t } from "../i18n.js";
-import { getState, refreshAccount, subscribe } from "../state.js";
+import { t } from "../i18n.js";
+import { errorText } from "../i18n/errors.js";
+import { formatDay, formatNumber, formatRelative, formatTime } from "../i18n/format.js";
+import { getState, subscribe } from "../state.js";
 
 const DAYS = 30;
 
@@ -218,8 +220,8 @@ export function usageView() {
     }
   }
 
-  Promise.all([api.usage(DAYS), refreshAccount()]).then(
-    ([usage]) => show(usage),
+  loadUsage(DAYS).then(
+    show,
     (failure) => (error.textContent = errorText(failure)),
   );
   view.cleanup = () => {

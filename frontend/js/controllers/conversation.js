@@ -1,0 +1,172 @@
+// One open chat, the controller of views/conversation.js (as TodoMVC's controller is of its view): it
+// keeps the chat and its turns, asks api.js, and tells the view what to draw. Send and Regenerate
+// share one streamed-answer routine (`answerInto`); Stop aborts it.
+import { refreshAccount } from "../actions/account.js";
+import { deleteChat, refreshChatList } from "../actions/chats.js";
+import * as api from "../api.js";
+import { downloadFile } from "../dom.js";
+import { errorText, reportingFailures } from "../i18n/errors.js";
+import { conversationView } from "../views/conversation.js";
+
+// Failures worth a Retry: the server unreachable, the model failed, busy or too slow.
+const RETRYABLE = [0, 502, 503, 504];
+
+const isMessage = (prompt) => prompt.kind === "message";
+
+/** The page of chat `chatId`: its element, for the shell. */
+export function conversationPage({ chatId }) {
+  let chat = null;
+  let aborter = null; // while an answer is being written
+  // The conversation: each user message (`prompt`, `{id: null, content}` until stored) and its turn as drawn.
+  let turns = [];
+  const reported = (action) => reportingFailures(action, (text) => view.showBanner(text));
+  const view = conversationView({
+    onSend: send,
+    onStop: () => aborter?.abort(),
+    onRegenerate: regenerateLast,
+    onRename: reported(rename),
+    onDelete: reported(remove),
+    onExport: reported(exportMarkdown),
+    onSaveContext: saveContext,
+  });
+
+  async function load() {
+    try {
+      chat = await api.getChat(chatId);
+      view.showChat(chat);
+      const prompts = chat.prompts.filter(isMessage);
+      const drawn = view.showMessages(prompts);
+      turns = prompts.map((prompt, index) => ({ prompt, drawn: drawn[index] }));
+    } catch (error) {
+      view.showLoadFailed(error);
+    }
+  }
+
+  function setBusy(busy) {
+    aborter = busy ? new AbortController() : null;
+    view.setBusy(busy);
+  }
+
+  /**
+   * How an answer arrives, for a send and a regenerate alike: after `prepare()`, `streamed({signal,
+   * onDelta})` when the chat streams (drawn piece by piece), else `plain({signal})`; then `answered()`.
+   * Stopped, what had streamed stays, marked so. Any other failure: `undo()`, then the banner, with
+   * Retry (`retry`) where trying again may help. Afterwards the list and the quota are read again
+   * and `refocus()` puts the focus back.
+   */
+  async function answerInto(turn, { prepare, streamed, plain, answered, undo, retry, refocus }) {
+    setBusy(true);
+    let text = "";
+    const onDelta = (piece) => {
+      text += piece;
+      turn.drawn.stream(text);
+    };
+    try {
+      const { signal } = aborter;
+      await prepare?.();
+      const prompt = chat.config.stream ? await streamed({ signal, onDelta }) : await plain({ signal });
+      turn.drawn.endStream();
+      turn.prompt = prompt;
+      turn.drawn.answer.show(prompt);
+      await answered?.();
+    } catch (error) {
+      turn.drawn.endStream();
+      if (error.name === "AbortError") {
+        turn.drawn.answer.showStopped(text);
+      } else {
+        undo();
+        view.showBanner(errorText(error), RETRYABLE.includes(error.status) ? retry : null);
+      }
+    } finally {
+      setBusy(false);
+      view.markLast();
+      refocus();
+      refreshChatList().catch(() => {});
+      // A stream's headers counted it while in flight; a failed or stopped one may have been given back.
+      refreshAccount().catch(() => {});
+    }
+  }
+
+  async function send(content) {
+    if (!content.trim() || aborter) return;
+    await loaded; // a message typed while the chat is still loading is sent once it has loaded
+    if (!chat || aborter) return;
+    view.hideBanner();
+    view.setDraft("");
+    const turn = { prompt: { id: null, content }, drawn: view.addPendingTurn(content) };
+    turns.push(turn);
+    await answerInto(turn, {
+      streamed: (options) => api.streamMessage(chatId, content, options),
+      plain: (options) => api.sendMessage(chatId, content, options),
+      answered: async () => {
+        if (chat.title) return;
+        chat = await api.getChat(chatId); // the first message named the chat
+        view.showTitle(chat);
+      },
+      undo: () => {
+        turns = turns.filter((other) => other !== turn);
+        view.removeTurn(turn.drawn);
+        view.setDraft(content); // nothing is lost: the message is back in the box
+      },
+      retry: () => send(view.draft()),
+      refocus: () => view.focusMessageBox(),
+    });
+  }
+
+  /**
+   * The prompt a stopped send stored (its id never reached us): the chat's last message, found by its
+   * id being none of those shown already (the same words may have been sent before).
+   */
+  async function storedPrompt() {
+    const known = new Set(turns.map((turn) => turn.prompt.id).filter(Boolean));
+    const fresh = await api.getChat(chatId);
+    const last = fresh.prompts.filter(isMessage).at(-1);
+    if (!last || known.has(last.id)) throw new Error("the stopped message was not stored");
+    return last;
+  }
+
+  /** Ask again for the last answer: streamed like a send when the chat streams; the quota counts it. */
+  async function regenerateLast() {
+    const turn = turns.at(-1);
+    if (!turn || aborter || !chat) return;
+    view.hideBanner();
+    await answerInto(turn, {
+      prepare: async () => {
+        if (!turn.prompt.id) turn.prompt = await storedPrompt();
+        turn.drawn.answer.write("");
+      },
+      streamed: (options) => api.streamRegenerate(chatId, turn.prompt.id, options),
+      plain: (options) => api.regenerate(chatId, turn.prompt.id, options),
+      undo: () => turn.drawn.answer.showStopped(""), // the answer shown before stays
+      retry: regenerateLast,
+      refocus: () => view.refocusRegenerate(turn.drawn),
+    });
+  }
+
+  async function rename(title) {
+    chat = await api.updateChat(chatId, { title });
+    view.closeRename();
+    view.showChat(chat);
+    await refreshChatList();
+  }
+
+  async function remove() {
+    await deleteChat(chatId);
+    location.hash = "#/chats";
+  }
+
+  async function exportMarkdown() {
+    const { blob, filename } = await api.exportChat(chatId, "md");
+    downloadFile(blob, filename);
+  }
+
+  /** The context panel's edit, one PATCH; a refusal goes back to the panel, which shows its field errors. */
+  async function saveContext(fields) {
+    chat = await api.updateChat(chatId, fields);
+    view.showChat(chat);
+    return chat;
+  }
+
+  const loaded = load();
+  return view.element;
+}
