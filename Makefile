@@ -28,7 +28,7 @@ serve: migrate
 	cd backend && PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(PY) -m gunicorn -c gunicorn.conf.py config.asgi:application
 
 lint: install
-	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(CURDIR)/$(VENV)/bin/lint-imports
+	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(CURDIR)/$(VENV)/bin/lint-imports --no-logo
 
 format: install
 	cd backend && $(PY) -m ruff format . && $(PY) -m ruff check --fix .

@@ -34,6 +34,12 @@ class ApiKeyLimitReached(AccountError):
     """The user holds as many API keys as one may."""
 
 
+class OwnerNotProven(AccountError):
+    """Making an API key needs proof that the account's owner is at the keyboard (403)."""
+
+    status, code = 403, "reauthentication_required"
+
+
 class SocialCodeInvalid(AccountError):
     default_detail = (
         "This login code is invalid, expired or already used, or the code_verifier does not match it. "

@@ -1,6 +1,7 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -11,6 +12,7 @@ from accounts.selectors import email_in_use
 from accounts.services import password_reset_user
 from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
+from accounts.tokens import refresh_for_login
 from chat.quota import quota_status_for
 from core.serializer_fields import StrictCharField, StrictModelSerializer
 
@@ -117,6 +119,22 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
+    current_password = StrictCharField(
+        max_length=128,
+        required=False,
+        style={"input_type": "password"},
+        help_text="Your password: a key outlives every session, so making one asks for it. Accounts "
+        "without a password (GitHub or Kakao only) instead need a login within the last "
+        "`API_KEY_REAUTH_MINUTES` minutes.",
+    )
+
+
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """simplejwt's password login, its pair stamped with the login's time (accounts.tokens)."""
+
+    @classmethod
+    def get_token(cls, user):
+        return refresh_for_login(user)
 
 
 class NewApiKeySerializer(ApiKeySerializer):

@@ -136,7 +136,11 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
 
 @transaction.atomic
 def password_change(*, user: User, new_password: str) -> None:
-    _password_set(user=User.objects.select_for_update().get(pk=user.pk), new_password=new_password)
+    """A new password ends every session, and the API keys with them: a key made with a stolen
+    session must not outlive the owner's answer to the theft."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    ApiKey.objects.filter(user=user).delete()
+    _password_set(user=user, new_password=new_password)
 
 
 def _password_set(*, user: User, new_password: str, verified: bool = False) -> None:

@@ -7,6 +7,7 @@ answers those with 401 and `WWW-Authenticate`, the answer the refresh endpoint h
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth.models import update_last_login
@@ -19,6 +20,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User
+
+# When the person last proved who they are (a password or a provider login), carried from a pair to
+# the next through refreshes: what creating an API key asks of someone with no password (api_keys.py).
+AUTH_TIME_CLAIM = "auth_time"
 
 # simplejwt's own message (and translation) for a token whose user is gone or deactivated.
 NO_ACTIVE_ACCOUNT = gettext_lazy("No active account found for the given token.")
@@ -34,10 +39,17 @@ def _pair(refresh: RefreshToken) -> TokenPair:
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
+def refresh_for_login(user: User, *, auth_time: int | None = None) -> RefreshToken:
+    """A refresh token for `user`, stamped with the time they logged in (now, unless carried over)."""
+    token = RefreshToken.for_user(user)
+    token[AUTH_TIME_CLAIM] = auth_time if auth_time is not None else int(time.time())
+    return token
+
+
 def token_pair_for_login(*, user: User) -> TokenPair:
     """A fresh pair for someone who just logged in (their `last_login` is now)."""
     update_last_login(None, user)
-    return _pair(RefreshToken.for_user(user))
+    return _pair(refresh_for_login(user))
 
 
 def token_refresh_rotate(*, refresh: str) -> TokenPair:
@@ -60,5 +72,5 @@ def token_refresh_rotate(*, refresh: str) -> TokenPair:
         _, first = token.blacklist()
         if not first:
             raise InvalidToken("Token is blacklisted")
-        rotated = RefreshToken.for_user(user)
+        rotated = refresh_for_login(user, auth_time=token.payload.get(AUTH_TIME_CLAIM, 0))
     return _pair(rotated)

@@ -2,6 +2,8 @@ from dataclasses import asdict
 
 from django.contrib import admin
 from django.http import HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -10,7 +12,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.api_keys import api_key_create, api_key_revoke
+from accounts.api_keys import api_key_create_for_owner, api_key_revoke
 from accounts.selectors import api_keys_of
 from accounts.serializers import (
     ApiKeyCreateSerializer,
@@ -23,6 +25,7 @@ from accounts.serializers import (
     PasswordResetRequestSerializer,
     RotatingTokenRefreshSerializer,
     SignupSerializer,
+    TokenObtainPairSerializer,
     UserSerializer,
 )
 from accounts.services import (
@@ -35,7 +38,8 @@ from accounts.services import (
     user_logout,
 )
 from accounts.throttles import AuthRateThrottle, EmailResendThrottle, reset_mail_allowed
-from accounts.tokens import token_refresh_rotate
+from accounts.tokens import AUTH_TIME_CLAIM, token_refresh_rotate
+from core.schema import ErrorDetailSerializer
 
 
 class SignupView(generics.CreateAPIView):
@@ -48,12 +52,15 @@ class SignupView(generics.CreateAPIView):
         serializer.instance = user_create(**serializer.validated_data)
 
 
+@method_decorator(never_cache, name="dispatch")  # tokens and keys must not be kept by any cache
 class LoginView(TokenObtainPairView):
     """Exchange email and password for an access and a refresh token."""
 
+    serializer_class = TokenObtainPairSerializer
     throttle_classes = [AuthRateThrottle]
 
 
+@method_decorator(never_cache, name="dispatch")  # tokens and keys must not be kept by any cache
 class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
 
@@ -93,6 +100,7 @@ def throttled_admin_login(request, extra_context=None):
     return admin.site.login(request, extra_context)
 
 
+@method_decorator(never_cache, name="dispatch")  # tokens and keys must not be kept by any cache
 class ApiKeyListView(APIView):
     """Your personal API keys, for scripts and SDKs. Making one needs a JWT: a key cannot make keys."""
 
@@ -105,11 +113,25 @@ class ApiKeyListView(APIView):
     def get(self, request):
         return Response(ApiKeySerializer(api_keys_of(request.user), many=True).data)
 
-    @extend_schema(request=ApiKeyCreateSerializer, responses={201: NewApiKeySerializer})
+    @extend_schema(
+        request=ApiKeyCreateSerializer,
+        responses={
+            201: NewApiKeySerializer,
+            403: OpenApiResponse(
+                ErrorDetailSerializer,
+                description="No `current_password`, a wrong one, or (without a password) no recent login.",
+            ),
+        },
+    )
     def post(self, request):
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        created = api_key_create(user=request.user, name=serializer.validated_data["name"])
+        created = api_key_create_for_owner(
+            user=request.user,
+            name=serializer.validated_data["name"],
+            current_password=serializer.validated_data.get("current_password"),
+            auth_time=request.auth.get(AUTH_TIME_CLAIM),
+        )
         body = NewApiKeySerializer(created.api_key, context={"key": created.key}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from browser_tests.conftest import log_in, open_chat, screenshot, send
 from chat.models import ChatBot, Choice
 from chat.tests.factories import ChatBotFactory, exchange
@@ -204,6 +204,10 @@ def test_api_keys_are_made_with_a_copy_button_listed_and_revoked(app):
     expect(page.get_by_role("heading", name="API keys")).to_be_visible()
     expect(page.locator(".base-url")).to_have_text(f"{api.url}/api/openai/v1")
     page.get_by_label("Key name").fill("my laptop")
+    page.get_by_label("Current password").fill("not my password")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_role("alert")).to_contain_text("current password")  # a stolen session is not enough
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_role("button", name="Create key").click()
     key = page.get_by_label("New API key").input_value()
     assert key.startswith("cbk_")

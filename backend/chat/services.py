@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from chat.exceptions import ChatLimitReached
@@ -53,12 +54,19 @@ def context_update(*, chat: ChatBot, context: dict[str, str | None]) -> None:
             Prompt.objects.filter(chatbot=chat, kind=kind).delete()
 
 
-def ensure_room_for_a_chat(*, user) -> None:
-    """ChatLimitReached once `user` keeps CHAT_MAX_PER_USER chats (however they were made)."""
-    if ChatBot.objects.owned_by(user).count() >= settings.CHAT_MAX_PER_USER:
-        raise ChatLimitReached(
-            f"You can keep at most {settings.CHAT_MAX_PER_USER} chats. Delete some to start new ones."
-        )
+def ensure_room_for_a_chat(*, user_id: int) -> None:
+    """ChatLimitReached once the user keeps CHAT_MAX_PER_USER chats (however they were made).
+
+    Exact when called in the transaction that creates the chat: the user's row is locked first
+    (PostgreSQL), so one user's concurrent creations count one after another; on SQLite every
+    transaction takes the write lock anyway.
+    """
+    with transaction.atomic():
+        list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
+        if ChatBot.objects.filter(user_id=user_id).count() >= settings.CHAT_MAX_PER_USER:
+            raise ChatLimitReached(
+                f"You can keep at most {settings.CHAT_MAX_PER_USER} chats. Delete some to start new ones."
+            )
 
 
 @transaction.atomic
@@ -72,7 +80,7 @@ def chat_create(
 ) -> ChatBot:
     """A new chat for `user`, from a persona (`{id, values}`: its rendered prompt becomes the
     system prompt) or not; ChatLimitReached once they keep CHAT_MAX_PER_USER chats."""
-    ensure_room_for_a_chat(user=user)
+    ensure_room_for_a_chat(user_id=user.pk)
     config = dict(config or {})
     chosen, values = None, {}
     if persona is not None:

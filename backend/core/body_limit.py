@@ -11,6 +11,8 @@ import json
 
 from django.conf import settings
 
+from core.security_headers import security_headers
+
 
 class BodyTooLarge(Exception):
     pass
@@ -19,6 +21,7 @@ class BodyTooLarge(Exception):
 def _json_answer(status: int, detail: str):
     body = json.dumps({"detail": detail}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(name.lower().encode(), value.encode()) for name, value in security_headers().items()]
     return [
         {"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]},
         {"type": "http.response.body", "body": body},

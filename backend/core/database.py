@@ -11,6 +11,8 @@ own thread instead (the test suite does, to stay inside each test's transaction)
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -22,8 +24,13 @@ from django.db import connections
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# A pool thread's connection unused this long is checked before its next unit (one `SELECT 1` on PostgreSQL;
+# nothing on SQLite). A database restart takes longer; a thread in steady use is never checked.
+IDLE_CHECK_SECONDS = 0.25
+
 _executor: ThreadPoolExecutor | None = None
 _executor_pid: int | None = None
+_this_thread = threading.local()  # .last_used: when each of the thread's connections was last used
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -34,12 +41,27 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
+def _checked_if_idle() -> None:
+    """Close this thread's connections that went unused for a while and no longer answer (the
+    database restarted meanwhile), so the unit about to run opens a fresh one instead of failing.
+    A connection in steady use is not checked: a failure closes it (below), and an outage the
+    server outlived is longer than the check's threshold."""
+    now = time.monotonic()
+    last_used = getattr(_this_thread, "last_used", {})
+    for connection in connections.all(initialized_only=True):
+        idle = now - last_used.get(connection.alias, now)
+        if connection.connection is not None and idle > IDLE_CHECK_SECONDS and not connection.is_usable():
+            connection.close()
+
+
 def _unit(function: Callable[P, T]) -> Callable[P, T]:
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        _checked_if_idle()
         try:
             return function(*args, **kwargs)
         finally:
             # Keep the thread's connection for the next unit, unless it broke.
+            _this_thread.last_used = dict.fromkeys(connections, time.monotonic())
             for connection in connections.all(initialized_only=True):
                 if connection.connection is not None and connection.errors_occurred and not connection.is_usable():
                     connection.close()

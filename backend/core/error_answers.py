@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.http import Http404
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.errors import application_error
+from core.errors import NotFound, application_error
 
 logger = logging.getLogger(__name__)
 INTERNAL_ERROR = "The reply could not be completed. Please try again."
@@ -24,6 +25,8 @@ INTERNAL_ERROR = "The reply could not be completed. Please try again."
 
 def api_exception_handler(exc, context):
     """REST JSON: an application error's own body, status and headers; DRF's answer for DRF's errors."""
+    if isinstance(exc, Http404):  # Django's says which model it looked in ("No ChatBot matches..."): ours does not
+        exc = NotFound()
     error = application_error(exc)
     if error is None:
         return exception_handler(exc, context)

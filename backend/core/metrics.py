@@ -25,6 +25,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from core.security_headers import security_headers
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 REQUESTS = Counter(
@@ -76,7 +78,10 @@ class MetricsMiddleware:
 
     async def __call__(self, request):
         if request.path == METRICS_PATH:
-            return metrics_response(request)
+            response = metrics_response(request)
+            for name, value in security_headers().items():
+                response[name] = value
+            return response
         started = time.perf_counter()
         response = await self.get_response(request)
         route = route_of(request)

@@ -299,5 +299,9 @@ export function openAIBaseUrl() {
 }
 
 export const listApiKeys = () => json("/auth/keys/");
-export const createApiKey = (name) => json("/auth/keys/", { method: "POST", body: { name } });
+/** A new key; `currentPassword` proves it is the owner (an account without one sends none). */
+export function createApiKey(name, currentPassword) {
+  const body = currentPassword === undefined ? { name } : { name, current_password: currentPassword };
+  return json("/auth/keys/", { method: "POST", body });
+}
 export const revokeApiKey = (id) => json(`/auth/keys/${id}/`, { method: "DELETE" });

@@ -94,8 +94,12 @@ def social_link_ticket_create(*, user: User, provider: str) -> str:
 
 
 def social_link_ticket_consume(*, ticket: str, provider: str) -> User | None:
-    row = _code_consume(code=ticket, purpose=SocialLoginCode.Purpose.LINK, provider=provider)
-    return row.user if row is not None and row.user.is_active else None
+    """The user a ticket links `provider` to, or None. The ticket is spent by any start that carries
+    it, for another provider too: a ticket read off a log line is worth nothing."""
+    row = _code_consume(code=ticket, purpose=SocialLoginCode.Purpose.LINK)
+    if row is None or row.provider != provider or not row.user.is_active:
+        return None
+    return row.user
 
 
 def social_login_resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None) -> str:

@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 
 from allauth.socialaccount.adapter import get_adapter
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -55,6 +57,9 @@ class SocialProvidersView(APIView):
         return Response(SocialProviderSerializer(providers, many=True).data)
 
 
+MAX_TICKET_LENGTH = 100
+
+
 @uses_session  # allauth keeps the OAuth state in a short session
 class SocialStartView(APIView):
     permission_classes = [AllowAny]
@@ -73,12 +78,14 @@ class SocialStartView(APIView):
     )
     def get(self, request, provider: str):
         """Start logging in (or, with a `link` ticket, linking) with a provider: open this in the browser."""
+        # A ticket is spent first, whatever else is wrong with the start (a refused one too).
+        ticket = self.ticket(request)
+        user = social_link_ticket_consume(ticket=ticket, provider=provider) if ticket else None
         enabled_provider(provider)
         query = SocialStartQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         link_user_id = None
-        if ticket := query.validated_data.get("link"):
-            user = social_link_ticket_consume(ticket=ticket, provider=provider)
+        if ticket:
             if user is None:
                 return Response(
                     {"link": ["This link ticket is invalid, expired or already used."]},
@@ -94,6 +101,11 @@ class SocialStartView(APIView):
         }
         provider_ = get_adapter(request).get_provider(request, provider)
         return provider_.redirect(request, "login", data=data)
+
+    @staticmethod
+    def ticket(request) -> str | None:
+        ticket = request.query_params.get("link")
+        return ticket if isinstance(ticket, str) and 0 < len(ticket) <= MAX_TICKET_LENGTH else None
 
 
 @uses_session  # allauth reads and ends that session here
@@ -114,6 +126,7 @@ def social_callback(request, provider: str):
         return spa_redirect(error="failed")
 
 
+@method_decorator(never_cache, name="dispatch")  # its answer is a token pair
 class SocialExchangeView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []

@@ -451,6 +451,41 @@ def test_a_link_ticket_works_once(providers):
     assert "link" in again.json()
 
 
+@pytest.mark.parametrize(
+    "refused_start",
+    [
+        lambda browser, url: browser.client.get(url.replace("/github/", "/kakao/")),  # another provider
+        lambda browser, url: browser.client.get(url.replace("/github/", "/gitlab/")),  # no such provider
+        lambda browser, url: browser.client.get(f"{url}&state=bad+state!"),  # a malformed start
+    ],
+)
+def test_a_link_ticket_is_spent_by_any_start_that_carries_it(providers, refused_start):
+    """Probe 2, finding 2: a refused start left the ticket (read off an access log) usable."""
+    user = UserFactory()
+    start_url = link_url(user)
+    first = refused_start(Browser(), start_url)
+
+    again = Browser().start("github", start_url=start_url)
+
+    assert first.status_code in (400, 404)
+    assert again.status_code == 400
+    assert "link" in again.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_access_log_has_paths_without_their_query_strings(api_server, tmp_path):
+    log = tmp_path / "server.log"
+    server = api_server(workers=1, log_path=log, ACCESS_LOG="true", LOG_LEVEL="INFO")
+
+    httpx.get(f"{server.url}/api/v1/auth/social/github/start/?link=secret-ticket-123&state=s", timeout=10)
+    httpx.get(f"{server.url}/api/v1/chats/?search=my+private+words", timeout=10)
+    server.stop()
+
+    written = log.read_text()
+    assert "/api/v1/auth/social/github/start/" in written and "/api/v1/chats/" in written
+    assert "secret-ticket-123" not in written and "private" not in written
+
+
 def test_linking_a_provider_account_of_another_user_is_refused(providers):
     browser = Browser()
     logged_in(browser, browser.log_in(**github("shared")))

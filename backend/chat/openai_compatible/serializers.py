@@ -76,10 +76,11 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
     user = StrictCharField(max_length=256, required=False)
 
     def validate_stop(self, stop):
+        """Checked as text like every free-text field (no NUL, no lone surrogate: they cannot go upstream)."""
         if stop is None or isinstance(stop, str):
-            return stop
+            return stop if stop is None else _text(stop)
         if isinstance(stop, list) and len(stop) <= 4 and all(isinstance(item, str) for item in stop):
-            return stop
+            return [_text(item) for item in stop]
         raise serializers.ValidationError("Expected a string or a list of up to 4 strings.")
 
     def validate_messages(self, messages):

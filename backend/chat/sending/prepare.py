@@ -81,7 +81,7 @@ def completion_prepare(
     if chat_id is not None and not ChatBot.objects.owned_by(user).filter(pk=chat_id).exists():
         raise ChatNotFound()
     if chat_id is None:
-        ensure_room_for_a_chat(user=user)
+        ensure_room_for_a_chat(user_id=user.pk)  # again, exactly, when the chat is made (sending.store)
     reservation = quota_reserve(user=user)
     return SendPlan(
         user_id=user.pk,

@@ -10,29 +10,47 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from chat.exceptions import ChatDeletedMidAnswer
+from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import Reservation, quota_commit, quota_release
 from chat.sending.plan import SendPlan, first_line
+from chat.services import ensure_room_for_a_chat
 from core.database import run_db
 from core.metrics import TOKENS
+
+# What `send_store` raises after settling the reservation itself: nothing more to give back.
+NOT_STORED = (ChatDeletedMidAnswer, ChatLimitReached)
+
+
+def _settle_unstored(plan: SendPlan, *, delivered: bool, tokens: dict[str, int]) -> None:
+    if delivered:
+        quota_commit(reservation=plan.reservation, **tokens)
+    else:
+        quota_release(reservation=plan.reservation)
 
 
 def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Prompt:
     """Store the exchange and count it, all or nothing; returns the prompt with its reply loaded.
 
-    If the chat was deleted meanwhile, nothing is stored and ChatDeletedMidAnswer is raised; the
-    completion still counts when `delivered` (the user has already read it as it streamed): deleting
-    a chat must not be a way around the quota.
+    If the chat was deleted meanwhile (ChatDeletedMidAnswer), or a new chat would pass the user's
+    cap (ChatLimitReached: concurrent calls passed the first check together), nothing is stored and
+    the error is raised; the completion still counts when `delivered` (the user has already read it
+    as it streamed): deleting a chat must not be a way around the quota.
     """
     tokens = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
+    refusal: Exception = ChatDeletedMidAnswer()
     with transaction.atomic():
         chat_id = plan.chat_id
         if chat_id is None:
-            chat = ChatBot.objects.create(user_id=plan.user_id, title=first_line(plan.content))
-            Config.objects.create(chatbot=chat, **plan.new_chat_config)
-            chat_id = chat.pk
+            try:
+                ensure_room_for_a_chat(user_id=plan.user_id)
+                chat = ChatBot.objects.create(user_id=plan.user_id, title=first_line(plan.content))
+                Config.objects.create(chatbot=chat, **plan.new_chat_config)
+                chat_id = chat.pk
+            except ChatLimitReached as no_room:
+                refusal = no_room
+                _settle_unstored(plan, delivered=delivered, tokens=tokens)
         else:
             touched = ChatBot.objects.filter(pk=chat_id).update(
                 updated_at=timezone.now(),
@@ -43,10 +61,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
             if touched and plan.prompt_id is not None:
                 touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
             if not touched:
-                if delivered:
-                    quota_commit(reservation=plan.reservation, **tokens)
-                else:
-                    quota_release(reservation=plan.reservation)
+                _settle_unstored(plan, delivered=delivered, tokens=tokens)
                 chat_id = None
         if chat_id is not None:
             if plan.prompt_id is None:
@@ -77,7 +92,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         TOKENS.labels("prompt").inc(completion.prompt_tokens)
         TOKENS.labels("completion").inc(completion.completion_tokens)
     if chat_id is None:
-        raise ChatDeletedMidAnswer()
+        raise refusal
     # What chat.selectors.prompts_with_replies() would load, without reading it back (a new prompt's
     # only reply), or read back (a regenerated prompt's earlier replies).
     reply.ordered_choices = sorted(choices, key=lambda choice: choice.index)
@@ -96,10 +111,10 @@ async def store_once(plan: SendPlan, completion: Completion, *, delivered: bool)
     except asyncio.CancelledError:
         await asyncio.wait([store])  # finish storing (once), then let the cancellation through
         failure = None if store.cancelled() else store.exception()
-        if failure is not None and not isinstance(failure, ChatDeletedMidAnswer):
+        if failure is not None and not isinstance(failure, NOT_STORED):
             await release_quietly(plan.reservation)
         raise
-    except ChatDeletedMidAnswer:
+    except NOT_STORED:
         raise
     except BaseException:
         await release_quietly(plan.reservation)
@@ -113,7 +128,7 @@ async def store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
         return
     choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
     completion = Completion(upstream_id="", model=plan.request.model, choices=[choice])
-    with contextlib.suppress(ChatDeletedMidAnswer):  # counted all the same
+    with contextlib.suppress(*NOT_STORED):  # counted all the same
         await run_db(send_store, plan=plan, completion=completion, delivered=True)
 
 

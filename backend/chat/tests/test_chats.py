@@ -1,7 +1,12 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 import pytest
 
+from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, Prompt
 from chat.tests.factories import ChatBotFactory, ChoiceFactory, PromptFactory, exchange
+from conftest import bearer_client
 
 CHATS = "/api/v1/chats/"
 pytestmark = pytest.mark.django_db
@@ -285,3 +290,21 @@ def test_a_user_at_the_chat_cap_gets_a_clear_400_until_they_delete_some(auth_cli
     assert refused.status_code == 400
     assert "at most 2 chats" in refused.json()["detail"]
     assert allowed.status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chat_cap_holds_for_simultaneous_creations_across_two_workers(api_server):
+    """Probe 2, finding 8: 1,500 concurrent creations stored 1,002 chats with a cap of 1,000."""
+    server = api_server(workers=2, CHAT_MAX_PER_USER="5", CHAT_CREATE_THROTTLE_RATE="1000/minute")
+    user = UserFactory()
+    ChatBotFactory.create_batch(2, user=user)
+    headers = {"Authorization": bearer_client(user)._credentials["HTTP_AUTHORIZATION"]}
+
+    def create(_):
+        return httpx.post(f"{server.url}/api/v1/chats/", json={}, headers=headers, timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(create, range(24)))
+
+    assert sorted(statuses) == [201] * 3 + [400] * 21
+    assert ChatBot.objects.filter(user=user).count() == 5

@@ -24,12 +24,14 @@ def victims_chat():
         ("patch", "", {"context": {"goal": "pwned"}}),
         ("delete", "", None),
         ("post", "messages/", {"content": "hi"}),
+        ("get", "export/", None),
     ],
 )
 def test_another_users_chat_is_not_found_and_untouched(auth_client, victims_chat, method, suffix, body):
     response = getattr(auth_client, method)(f"/api/v1/chats/{victims_chat.pk}/{suffix}", body, format="json")
 
     assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}  # probe 2, finding 7: no model's name
     victims_chat.refresh_from_db()
     assert victims_chat.title == "secret plans"
     assert Prompt.objects.filter(chatbot=victims_chat).count() == 1

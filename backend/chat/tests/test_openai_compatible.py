@@ -24,7 +24,13 @@ def server(django_db_setup, django_db_blocker, mock_llm_process):
     """One server for the module (each test still gets an emptied database)."""
     with django_db_blocker.unblock():
         url = database_url()
-    started = start_api(database_url=url, openai_base_url=f"{mock_llm_process}/v1", workers=2, OPENAI_TIMEOUT="3")
+    started = start_api(
+        database_url=url,
+        openai_base_url=f"{mock_llm_process}/v1",
+        workers=2,
+        OPENAI_TIMEOUT="3",
+        METRICS_TOKEN="metrics-test",
+    )
     yield started
     started.stop()
 
@@ -41,6 +47,11 @@ def key(user):
 
 def sdk(server, key, **options) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.url}/api/openai/v1", api_key=key, max_retries=0, **options)
+
+
+def upstream_errors(server) -> list[str]:
+    metrics = httpx.get(f"{server.url}/api/metrics/", headers={"Authorization": "Bearer metrics-test"}).text
+    return [line for line in metrics.splitlines() if line.startswith("chatbot_upstream_errors_total{")]
 
 
 def ask(client, content="Hello", **options):
@@ -172,6 +183,23 @@ def test_bad_input_is_a_bad_request_error_that_costs_nothing(server, key, user, 
         assert refused.value.body["code"] == "model_not_found"
     assert not DailyUsage.objects.filter(user=user, used__gt=0).exists()
     assert not ChatBot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "escaped"), [("stop", '"\\ud800"'), ("stop", '["fine", "\\udfff"]'), ("user", '"\\ud800"')]
+)
+def test_a_lone_surrogate_in_a_text_field_is_a_400_not_an_upstream_error(server, key, user, field, escaped):
+    """Probe 2, finding 3: text that cannot be encoded to go upstream was a 502 "upstream" error."""
+    body = f'{{"model": "{MODEL}", "messages": [{{"role": "user", "content": "hi"}}], "{field}": {escaped}}}'
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    errors_before = upstream_errors(server)
+
+    response = httpx.post(f"{server.url}/api/openai/v1/chat/completions", content=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == field
+    assert upstream_errors(server) == errors_before
+    assert not DailyUsage.objects.filter(user=user, used__gt=0).exists()
 
 
 def test_a_body_that_is_not_json_is_a_400_in_openai_shape(server, key):

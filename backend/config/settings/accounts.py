@@ -76,6 +76,8 @@ EMAIL_RESEND_THROTTLE_RATE = env.str("EMAIL_RESEND_THROTTLE_RATE", default="3/ho
 
 # Personal API keys one user may hold.
 API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=10)
+# Making a key asks for the password; an account without one must have logged in this recently.
+API_KEY_REAUTH_MINUTES = env.int("API_KEY_REAUTH_MINUTES", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chatbot API",

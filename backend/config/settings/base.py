@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "core.middleware.AuthenticationMiddleware",
     "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The admin's Content-Security-Policy (core/security_headers.py).
+    "core.security_headers.admin_content_security_policy",
     # Required by django-allauth (it sets allauth's per-request context).
     "allauth.account.middleware.AccountMiddleware",
 ]

@@ -272,3 +272,35 @@ def test_metrics_add_up_across_two_workers_and_need_the_token(api_server, mock_l
     assert sample("chatbot_upstream_request_duration_seconds_count", mode="plain") == 3
     assert sample("chatbot_tokens_total", kind="completion") == 6  # "Mock reply: a" twice
     assert sample("chatbot_streams_in_flight") == 0
+
+
+def test_after_a_database_restart_no_request_fails_on_a_pool_threads_old_connection(api_server, refusing_database):
+    """Probe 2, loose end 9: each pool thread kept its dead connection and failed one request."""
+    refuse, allow = refusing_database
+    server = api_server(workers=1, CHAT_DB_THREADS="4")
+    user = UserFactory(daily_limit=50)
+    chat = ChatBotFactory(user=user)
+    headers = {"Authorization": bearer_client(user)._credentials["HTTP_AUTHORIZATION"]}
+
+    def sends(count: int) -> list[int]:
+        with ThreadPoolExecutor(4) as pool:  # side by side, so that every pool thread takes some
+            return list(
+                pool.map(
+                    lambda n: (
+                        httpx.post(
+                            f"{server.url}/api/v1/chats/{chat.pk}/messages/",
+                            json={"content": f"[[mock:latency=0.05]] {n}"},
+                            headers=headers,
+                            timeout=20,
+                        ).status_code
+                    ),
+                    range(count),
+                )
+            )
+
+    assert sends(8) == [201] * 8
+    refuse()  # every connection to the database is ended, as a restart does
+    allow()
+    time.sleep(0.5)
+
+    assert sends(8) == [201] * 8

@@ -2,6 +2,7 @@
 // them, and gives the view what to draw. A new key is shown once and kept nowhere.
 import * as api from "../api.js";
 import { reportingFailures } from "../i18n/errors.js";
+import { getState } from "../state.js";
 import { keysView } from "../views/keys.js";
 
 export function keysPage() {
@@ -9,8 +10,9 @@ export function keysPage() {
   const refresh = reported(async () => view.showKeys(await api.listApiKeys()));
   const view = keysView({
     baseUrl: api.openAIBaseUrl(),
-    onCreate: reported(async (name) => {
-      view.showCreated(await api.createApiKey(name));
+    hasPassword: getState().user?.has_password !== false,
+    onCreate: reported(async (name, currentPassword) => {
+      view.showCreated(await api.createApiKey(name, currentPassword));
       await refresh();
     }),
     onRevoke: reported(async (key) => {

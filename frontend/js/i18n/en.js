@@ -203,6 +203,10 @@ export const en = {
     intro: "Keys let scripts and any OpenAI client use your account: same daily quota, same history. ",
     baseUrl: "Give the client this base URL and a key:",
     name: "Key name",
+    password: "Current password",
+    recentLogin:
+      "A key works until you revoke it, so it can be made only within 10 minutes of logging in: " +
+      "log in again if it is refused.",
     create: "Create key",
     yourKeys: "Your keys",
     listLabel: "Your API keys",

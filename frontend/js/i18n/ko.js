@@ -199,6 +199,8 @@ export const ko = {
     intro: "키가 있으면 스크립트나 OpenAI 클라이언트에서 내 계정을 쓸 수 있어요. 일일 한도와 기록도 같이 써요. ",
     baseUrl: "클라이언트에 이 기본 URL과 키를 넣어 주세요:",
     name: "키 이름",
+    password: "현재 비밀번호",
+    recentLogin: "키는 직접 취소할 때까지 유효해서, 로그인한 지 10분 안에만 만들 수 있어요. 거절되면 다시 로그인해 주세요.",
     create: "키 만들기",
     yourKeys: "내 키",
     listLabel: "내 API 키",

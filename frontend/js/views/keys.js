@@ -14,13 +14,28 @@ async function copy(text, button) {
   setTimeout(() => (button.textContent = t("keys.copy")), 2000);
 }
 
-/** `onCreate(name)` makes a key; `onRevoke(key)` revokes one, once the person has confirmed it. */
-export function keysView({ baseUrl, onCreate, onRevoke }) {
+/**
+ * `onCreate(name, currentPassword)` makes a key (a key outlives every session, so the server asks for
+ * the password; an account without one, `hasPassword` false, must have logged in recently);
+ * `onRevoke(key)` revokes one, once the person has confirmed it.
+ */
+export function keysView({ baseUrl, hasPassword, onCreate, onRevoke }) {
   const error = h("p", { class: "form-error", role: "alert" });
   const list = h("ul", { class: "key-list", "aria-label": t("keys.listLabel") });
   const empty = h("p", { class: "empty" });
   const fresh = h("div", { class: "fresh-key", hidden: true });
   const name = h("input", { id: "key-name", name: "name", required: true, maxlength: 100, autocomplete: "off" });
+  const password = h("input", {
+    id: "key-password",
+    name: "current_password",
+    type: "password",
+    required: true,
+    maxlength: 128,
+    autocomplete: "current-password",
+  });
+  const proof = hasPassword
+    ? h("div", { class: "field" }, h("label", { for: "key-password" }, t("keys.password")), password)
+    : h("p", { class: "hint" }, t("keys.recentLogin"));
 
   function keyItem(key) {
     const revoke = h(
@@ -54,10 +69,11 @@ export function keysView({ baseUrl, onCreate, onRevoke }) {
       onsubmit: (event) => {
         event.preventDefault();
         error.textContent = "";
-        onCreate(name.value.trim());
+        onCreate(name.value.trim(), hasPassword ? password.value : undefined);
       },
     },
     h("div", { class: "field" }, h("label", { for: "key-name" }, t("keys.name")), name),
+    proof,
     h("button", { type: "submit", class: "primary" }, t("keys.create")),
   );
 
@@ -84,6 +100,7 @@ export function keysView({ baseUrl, onCreate, onRevoke }) {
     /** The new key in full, this once, with Copy; the name field is ready for the next. */
     showCreated(created) {
       name.value = "";
+      password.value = "";
       const value = h("input", { readonly: true, value: created.key, "aria-label": t("keys.newKey") });
       const copyButton = h("button", { type: "button", onclick: () => copy(created.key, copyButton) }, t("keys.copy"));
       clear(fresh).append(
