@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,9 +16,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.exceptions import AccountNotFound, ApiKeyLimitReached, OwnerNotProven
+from accounts.exceptions import AccountNotFound, ApiKeyLimitReached
 from accounts.models import ApiKey, User
 from accounts.selectors import api_keys_of
+from accounts.services import owner_proven
 
 KEY_PREFIX = "cbk_"
 PREFIX_LENGTH = 12
@@ -41,27 +41,14 @@ def looks_like_api_key(token: str) -> bool:
     return token.startswith(KEY_PREFIX)
 
 
-def _owner_proven(*, user: User, current_password: str | None, auth_time: int | None) -> None:
-    """A key outlives every session, so a stolen access token must not be enough to make one: the
-    current password, or for an account without one (a provider's only), a login within
-    API_KEY_REAUTH_MINUTES. Else OwnerNotProven."""
-    if user.has_usable_password():
-        if not current_password or not user.check_password(current_password):
-            raise OwnerNotProven("Enter your current password to create an API key.", param="current_password")
-        return
-    window = settings.API_KEY_REAUTH_MINUTES * 60
-    if not isinstance(auth_time, int) or time.time() - auth_time > window:
-        raise OwnerNotProven(
-            f"Log in again (within the last {settings.API_KEY_REAUTH_MINUTES} minutes) to create an API key."
-        )
-
-
 def api_key_create_for_owner(
     *, user: User, name: str, current_password: str | None, auth_time: int | None
 ) -> NewApiKey:
-    """What the API does: a new key once the owner is proven at the keyboard (`_owner_proven`)."""
-    _owner_proven(user=user, current_password=current_password, auth_time=auth_time)
-    return api_key_create(user=user, name=name)
+    """What the API does: a new key once the owner is proven at the keyboard (`owner_proven`):
+    a key outlives every session, so a stolen access token must not be enough to make one."""
+    with transaction.atomic():
+        locked = owner_proven(user=user, current_password=current_password, auth_time=auth_time, to="create an API key")
+        return api_key_create(user=locked, name=name)
 
 
 def api_key_create(*, user: User, name: str) -> NewApiKey:

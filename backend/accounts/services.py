@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
+from django.contrib.auth import hashers
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -13,7 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import mail
-from accounts.exceptions import AccountError, EmailTaken, NothingToVerify
+from accounts.exceptions import AccountError, EmailTaken, NothingToVerify, OwnerNotProven
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
 from accounts.selectors import email_in_use
 
@@ -31,6 +34,27 @@ def user_create(*, email: str, password: str, **profile) -> User:
         raise EmailTaken() from error
     email_verification_send(user=user)  # committed: the link in the mail points at a real account
     return user
+
+
+def owner_proven(*, user: User, current_password: str | None, auth_time: int | None, to: str) -> User:
+    """That the account's owner is at the keyboard, for what outlives a stolen session (an API key,
+    another way to log in): the current password, or for an account without one (a provider's
+    only) a login within API_KEY_REAUTH_MINUTES (`auth_time`, accounts.tokens). Call it in a
+    transaction: the user's row stays locked, so a password changed meanwhile is seen (and its
+    revocations cannot be outrun). Returns the locked row; else OwnerNotProven."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.password != user.password:
+        raise OwnerNotProven(f"Your password has just changed. Log in again to {to}.")
+    if locked.has_usable_password():
+        # Not `user.check_password`: that re-hashes an outdated hash and saves it, which would end
+        # every session (the tokens carry a hash of the password hash).
+        if not isinstance(current_password, str) or not hashers.check_password(current_password, locked.password):
+            raise OwnerNotProven(f"Enter your current password to {to}.", param="current_password")
+        return locked
+    minutes = settings.API_KEY_REAUTH_MINUTES
+    if not isinstance(auth_time, int) or time.time() - auth_time > minutes * 60:
+        raise OwnerNotProven(f"Log in again (within the last {minutes} minutes) to {to}.")
+    return locked
 
 
 def user_logout(*, refresh: RefreshToken) -> None:

@@ -46,6 +46,12 @@ def refresh_for_login(user: User, *, auth_time: int | None = None) -> RefreshTok
     return token
 
 
+def auth_time_of(token) -> int | None:
+    """When the holder of this access token (`request.auth`) logged in; None for anything else."""
+    value = token.get(AUTH_TIME_CLAIM) if hasattr(token, "get") else None
+    return value if isinstance(value, int) else None
+
+
 def token_pair_for_login(*, user: User) -> TokenPair:
     """A fresh pair for someone who just logged in (their `last_login` is now)."""
     update_last_login(None, user)

@@ -38,7 +38,7 @@ from accounts.services import (
     user_logout,
 )
 from accounts.throttles import AuthRateThrottle, EmailResendThrottle, reset_mail_allowed
-from accounts.tokens import AUTH_TIME_CLAIM, token_refresh_rotate
+from accounts.tokens import auth_time_of, token_refresh_rotate
 from core.schema import ErrorDetailSerializer
 
 
@@ -109,6 +109,9 @@ class ApiKeyListView(APIView):
             return [JWTAuthentication()]
         return super().get_authenticators()
 
+    def get_throttles(self):  # making one checks a password: no unlimited guesses
+        return [AuthRateThrottle()] if self.request.method == "POST" else []
+
     @extend_schema(responses={200: ApiKeySerializer(many=True)})
     def get(self, request):
         return Response(ApiKeySerializer(api_keys_of(request.user), many=True).data)
@@ -130,7 +133,7 @@ class ApiKeyListView(APIView):
             user=request.user,
             name=serializer.validated_data["name"],
             current_password=serializer.validated_data.get("current_password"),
-            auth_time=request.auth.get(AUTH_TIME_CLAIM),
+            auth_time=auth_time_of(request.auth),
         )
         body = NewApiKeySerializer(created.api_key, context={"key": created.key}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from accounts.social.services import pkce_challenge
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from browser_tests.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -118,6 +118,9 @@ def test_a_password_user_links_kakao_on_the_account_page_then_unlinks_it(social_
     expect(page.locator(".account-details")).to_contain_text("Confirmed")
     expect(page.get_by_text("No GitHub or Kakao account is linked.")).to_be_visible()
 
+    page.get_by_role("button", name="Link Kakao", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("current password")  # a stolen session is not enough
+    page.get_by_label("Your password, to link an account").fill(PASSWORD)
     page.get_by_role("button", name="Link Kakao", exact=True).click()
     consent_on_kakao(page, nickname="라이언", email="ryan@kakao.example")
 

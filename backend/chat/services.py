@@ -62,8 +62,9 @@ def ensure_room_for_a_chat(*, user_id: int) -> None:
     transaction takes the write lock anyway.
     """
     with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
-        if ChatBot.objects.filter(user_id=user_id).count() >= settings.CHAT_MAX_PER_USER:
+        # FOR NO KEY UPDATE: two of these still queue; inserting rows that point at the user does not wait.
+        user = get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).first()
+        if ChatBot.objects.owned_by(user).count() >= settings.CHAT_MAX_PER_USER:
             raise ChatLimitReached(
                 f"You can keep at most {settings.CHAT_MAX_PER_USER} chats. Delete some to start new ones."
             )

@@ -211,8 +211,10 @@ export async function socialExchange(code, codeVerifier) {
 }
 
 /** `{start_url}`: a single-use start that links `provider` to the signed-in user. */
-export const socialLinkStart = (provider) =>
-  json(`/auth/social/${encodeURIComponent(provider)}/link/`, { method: "POST" });
+export function socialLinkStart(provider, currentPassword) {
+  const body = currentPassword === undefined ? {} : { current_password: currentPassword };
+  return json(`/auth/social/${encodeURIComponent(provider)}/link/`, { method: "POST", body });
+}
 
 export const socialUnlink = (provider) =>
   json(`/auth/social/${encodeURIComponent(provider)}/`, { method: "DELETE" });

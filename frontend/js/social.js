@@ -44,9 +44,12 @@ export function startSocialLogin(provider) {
   return leaveFor(provider, "login", (params) => api.socialStartUrl(provider, params));
 }
 
-/** Go to the provider to link it to the signed-in account; the way back is the same as a login's. */
-export async function startSocialLink(provider) {
-  const { start_url: startUrl } = await api.socialLinkStart(provider);
+/**
+ * Go to the provider to link it to the signed-in account; the way back is the same as a login's.
+ * `currentPassword` proves the owner is here (an account without one sends none).
+ */
+export async function startSocialLink(provider, currentPassword) {
+  const { start_url: startUrl } = await api.socialLinkStart(provider, currentPassword);
   return leaveFor(provider, "link", ({ state, codeChallenge }) => {
     const query = new URLSearchParams({ state, code_challenge: codeChallenge });
     return `${startUrl}${startUrl.includes("?") ? "&" : "?"}${query}`;

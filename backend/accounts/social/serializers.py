@@ -35,6 +35,16 @@ class SocialTokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class SocialLinkRequestSerializer(serializers.Serializer):
+    current_password = StrictCharField(
+        max_length=128,
+        required=False,
+        style={"input_type": "password"},
+        help_text="Your password: a link adds a way into the account. Accounts without a password "
+        "instead need a login within the last `API_KEY_REAUTH_MINUTES` minutes.",
+    )
+
+
 class SocialLinkStartSerializer(serializers.Serializer):
     start_url = serializers.URLField(
         help_text="Open it with `&state=S&code_challenge=C` appended; single use, valid 60 seconds."

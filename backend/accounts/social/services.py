@@ -27,7 +27,7 @@ from accounts.exceptions import (
     SocialLoginRefused,
 )
 from accounts.models import SocialLoginCode, User, UserManager
-from accounts.services import user_sessions_end
+from accounts.services import owner_proven, user_sessions_end
 from accounts.social.providers import PROVIDERS
 from accounts.tokens import TokenPair, token_pair_for_login
 
@@ -88,9 +88,12 @@ def _code_consume(*, code: str, purpose: str, **conditions) -> SocialLoginCode |
     return SocialLoginCode.objects.select_related("user").get(code_hash=code_hash)
 
 
-def social_link_ticket_create(*, user: User, provider: str) -> str:
-    """The ticket of a `start_url` that links `provider` to `user` (single use, 60 seconds)."""
-    return _code_issue(purpose=SocialLoginCode.Purpose.LINK, user=user, provider=provider)
+def social_link_ticket_create(*, user: User, provider: str, current_password: str | None, auth_time: int | None) -> str:
+    """The ticket of a `start_url` that links `provider` to `user` (single use, 60 seconds), once
+    the owner is proven at the keyboard: a link is a way in that outlives a stolen session."""
+    with transaction.atomic():
+        owner_proven(user=user, current_password=current_password, auth_time=auth_time, to="link another login")
+        return _code_issue(purpose=SocialLoginCode.Purpose.LINK, user=user, provider=provider)
 
 
 def social_link_ticket_consume(*, ticket: str, provider: str) -> User | None:

@@ -19,6 +19,7 @@ from accounts.social.adapter import spa_redirect
 from accounts.social.providers import CALLBACK_VIEWS, PROVIDERS, enabled_providers
 from accounts.social.serializers import (
     SocialExchangeSerializer,
+    SocialLinkRequestSerializer,
     SocialLinkStartSerializer,
     SocialProviderSerializer,
     SocialStartQuerySerializer,
@@ -31,8 +32,10 @@ from accounts.social.services import (
     social_login_token_pair,
 )
 from accounts.throttles import AuthRateThrottle, SocialLinkThrottle, SocialStartThrottle
+from accounts.tokens import auth_time_of
 from core.errors import DATABASE_OUTAGE
 from core.middleware import uses_session
+from core.schema import ErrorDetailSerializer
 
 logger = logging.getLogger(__name__)
 # Seconds an anonymous session made by a start lives: the provider round trip, with room to spare.
@@ -66,6 +69,12 @@ class SocialStartView(APIView):
     authentication_classes: list = []
     throttle_classes = [SocialStartThrottle]
 
+    def initial(self, request, *args, **kwargs):
+        # A ticket is spent first, whatever else refuses the start (the throttle, the provider, the query).
+        ticket = self.ticket(request)
+        self.link_user = social_link_ticket_consume(ticket=ticket, provider=kwargs["provider"]) if ticket else None
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         parameters=[PROVIDER_PARAMETER, SocialStartQuerySerializer],
         responses={
@@ -78,9 +87,7 @@ class SocialStartView(APIView):
     )
     def get(self, request, provider: str):
         """Start logging in (or, with a `link` ticket, linking) with a provider: open this in the browser."""
-        # A ticket is spent first, whatever else is wrong with the start (a refused one too).
-        ticket = self.ticket(request)
-        user = social_link_ticket_consume(ticket=ticket, provider=provider) if ticket else None
+        ticket, user = self.ticket(request), self.link_user
         enabled_provider(provider)
         query = SocialStartQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -155,14 +162,28 @@ class SocialLinkView(APIView):
     throttle_classes = [SocialLinkThrottle]
 
     @extend_schema(
-        request=None,
+        request=SocialLinkRequestSerializer,
         parameters=[PROVIDER_PARAMETER],
-        responses={200: SocialLinkStartSerializer, 404: OpenApiResponse(description="Unknown or disabled provider.")},
+        responses={
+            200: SocialLinkStartSerializer,
+            403: OpenApiResponse(
+                ErrorDetailSerializer,
+                description="No `current_password`, a wrong one, or (without a password) no recent login.",
+            ),
+            404: OpenApiResponse(description="Unknown or disabled provider."),
+        },
     )
     def post(self, request, provider: str):
         """A start URL that links a provider account to you instead of logging in."""
         enabled_provider(provider)
-        ticket = social_link_ticket_create(user=request.user, provider=provider)
+        body = SocialLinkRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket = social_link_ticket_create(
+            user=request.user,
+            provider=provider,
+            current_password=body.validated_data.get("current_password"),
+            auth_time=auth_time_of(request.auth),
+        )
         start = request.build_absolute_uri(reverse("social-start", kwargs={"provider": provider}))
         return Response(SocialLinkStartSerializer({"start_url": f"{start}?{urlencode({'link': ticket})}"}).data)
 

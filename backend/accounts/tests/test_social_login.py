@@ -20,7 +20,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import SocialLoginCode, User
 from accounts.social.services import pkce_challenge
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tokens import refresh_for_login
+from conftest import bearer_client
 from testsupport.servers import start_fake_oauth
 
 SPA = "http://spa.example/app/"
@@ -396,9 +398,12 @@ def test_no_redirect_carries_a_token(providers):
 
 
 def link_url(user, provider: str = "github") -> str:
+    """A start URL that links `provider` to `user`, asked for as they would: just logged in, and with
+    their password if they have one."""
     client = APIClient()
-    client.force_authenticate(user)
-    answer = client.post(f"/api/v1/auth/social/{provider}/link/")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh_for_login(user).access_token}")
+    body = {"current_password": PASSWORD} if user.has_usable_password() else {}
+    answer = client.post(f"/api/v1/auth/social/{provider}/link/", body, format="json")
     assert answer.status_code == 200, answer.content
     return answer.json()["start_url"]
 
@@ -576,3 +581,32 @@ def test_a_provider_that_hangs_holds_up_no_other_request_of_the_worker(fake_prov
 def spa_fragment_of(location: str) -> dict:
     assert location.startswith(SPA + "#"), location
     return dict(parse_qsl(urlsplit(location).fragment))
+
+
+# Probe 2, finding 1 (and the review of its fix): a stolen access token must not be enough to add
+# a way into the account (a provider login would then stamp a fresh login time, and mint keys).
+@pytest.mark.parametrize("given", [{}, {"current_password": "not-the-password"}])
+def test_linking_asks_for_the_current_password(providers, given):
+    user = UserFactory()
+
+    refused = bearer_client(user).post("/api/v1/auth/social/github/link/", given, format="json")
+
+    assert refused.status_code == 403
+    assert "current password" in refused.json()["detail"]
+    assert not SocialLoginCode.objects.filter(user=user).exists()
+
+
+def test_a_provider_only_account_links_another_only_soon_after_logging_in(providers, settings):
+    settings.API_KEY_REAUTH_MINUTES = 10
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save()
+    fresh, stale = refresh_for_login(user), refresh_for_login(user, auth_time=int(time.time()) - 11 * 60)
+
+    def link(refresh):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
+        return client.post("/api/v1/auth/social/kakao/link/", {}, format="json")
+
+    assert link(fresh).status_code == 200
+    assert link(stale).status_code == 403

@@ -7,6 +7,7 @@ thread, worker or database connection.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 
@@ -65,10 +66,15 @@ class AsyncSendView(AsyncAPIView):
         if request.method != "POST":  # the send runs it in its database unit: `initial_in_unit`
             super().initial(request, *args, **kwargs)
 
-    def initial_in_unit(self, request):
-        """DRF's whole `initial()`, then the caller it authenticated."""
-        super().initial(request, *self.args, **self.kwargs)
-        return request.user
+    def initial_in_unit(self, request, attempt: SendAttempt):
+        """DRF's whole `initial()`; the caller it authenticated is the attempt's, even when a
+        permission or a throttle then refuses (their answer carries the quota headers too)."""
+        try:
+            super().initial(request, *self.args, **self.kwargs)
+        finally:
+            with contextlib.suppress(Exception):  # not authenticated: no caller to tell
+                attempt.user = request.user
+        return attempt.user
 
     def perform_content_negotiation(self, request, force=False):
         renderer, _ = super().perform_content_negotiation(request, force)
@@ -80,7 +86,7 @@ class AsyncSendView(AsyncAPIView):
         """Prepare (checks, validation, reservation: `build(user)`) in one unit, then `respond`."""
         attempt, failure = SendAttempt(), None
         try:
-            plan = await attempt.prepare(authorize=lambda: self.initial_in_unit(request), build=build)
+            plan = await attempt.prepare(authorize=lambda: self.initial_in_unit(request, attempt), build=build)
             response = await self.respond(plan)
         except Exception as error:
             failure = error

@@ -37,6 +37,8 @@ PASSED_ON = ("top_p", "presence_penalty", "frequency_penalty", "seed", "stop", "
 
 def openai_exception_handler(exc, context):
     """Errors in OpenAI's shape (core.error_answers); None for a bug: Django's JSON 500."""
+    if isinstance(exc, ChatNotFound) and exc.param is None:
+        exc.param = "X-Chat-ID"  # here, a chat is named by that header (or was deleted meanwhile)
     answer = openai_error(exc)
     if answer is None:
         return None

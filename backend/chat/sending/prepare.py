@@ -82,14 +82,14 @@ def completion_prepare(
         raise ChatNotFound()
     if chat_id is None:
         ensure_room_for_a_chat(user_id=user.pk)  # again, exactly, when the chat is made (sending.store)
-    reservation = quota_reserve(user=user)
+    new_chat_config = config_for_a_call(request=request, stream=stream) if chat_id is None else {}
     return SendPlan(
         user_id=user.pk,
         chat_id=chat_id,
         content=content,
         request=request,
-        reservation=reservation,
-        new_chat_config=config_for_a_call(request=request, stream=stream) if chat_id is None else {},
+        reservation=quota_reserve(user=user),  # last: nothing after it can fail and leave it held
+        new_chat_config=new_chat_config,
     )
 
 

@@ -361,3 +361,28 @@ def test_calls_that_would_make_a_chat_past_the_cap_are_refused_but_x_chat_id_sti
     assert "at most 2 chats" in refused.value.body["message"]
     assert appended.choices[0].message.content == "Mock reply: Hello"
     assert ChatBot.objects.filter(user=user).count() == 2
+
+
+def test_simultaneous_calls_at_the_chat_cap_make_no_chat_past_it(api_server, user):
+    """Probe 2, finding 8, for the chats the endpoint makes: both checks (before and when storing) hold."""
+    server = api_server(workers=2, CHAT_MAX_PER_USER="3")
+    ChatBotFactory(user=user)
+    user.daily_limit = 50
+    user.save()
+    key = api_key_create(user=user, name="sdk").key
+    client = sdk(server, key)
+
+    def call(n):
+        try:
+            ask(client, f"[[mock:latency=0.3]] call {n}")
+            return "made"
+        except openai.BadRequestError as refused:
+            assert "at most 3 chats" in refused.body["message"]
+            return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(call, range(8)))
+
+    assert outcomes.count("made") == 2
+    assert ChatBot.objects.filter(user=user).count() == 3
+    assert DailyUsage.objects.get(user=user).used == 2  # a completion refused at the store costs nothing

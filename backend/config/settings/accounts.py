@@ -2,6 +2,8 @@
 
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.environment import env
 
 # --- Social login (accounts/social/) --------------------------------------------------------------
@@ -55,13 +57,20 @@ EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
     EMAIL_BACKEND = "core.mail.ReadableConsoleBackend"
 EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
-EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_PORT = _email["EMAIL_PORT"]  # None: smtplib's own default (25, or 465 for smtp+ssl)
 EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
 EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # django-environ drops the leading slash of filemail:///var/mail: the URL's own path is the folder.
-EMAIL_FILE_PATH = urlsplit(EMAIL_URL).path if EMAIL_BACKEND.endswith("filebased.EmailBackend") else ""
+EMAIL_FILE_PATH = ""
+if EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+    _folder = urlsplit(EMAIL_URL)
+    if _folder.netloc or not _folder.path.startswith("/"):
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={EMAIL_URL!r}: write a mail folder as filemail:///absolute/path (three slashes)."
+        )
+    EMAIL_FILE_PATH = _folder.path
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chatbot <no-reply@localhost>")
 EMAIL_IN_BACKGROUND = True

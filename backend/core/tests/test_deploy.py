@@ -171,3 +171,11 @@ def test_mail_settings_come_from_email_url_as_written():
     assert to_files["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert to_files["EMAIL_FILE_PATH"] == "/var/mail/chatbot"  # not backend/var/mail/chatbot
     assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_USE_TLS"]) == ("smtp.example.com", 587, True)
+
+
+@pytest.mark.parametrize("written", ["filemail://var/mail/chatbot", "filemail://relative"])
+def test_a_mail_folder_that_is_not_an_absolute_path_is_refused_at_start_up(written):
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _production_settings(EMAIL_URL=written)
+
+    assert "filemail:///absolute/path" in refused.value.stderr

@@ -204,9 +204,7 @@ export const en = {
     baseUrl: "Give the client this base URL and a key:",
     name: "Key name",
     password: "Current password",
-    recentLogin:
-      "A key works until you revoke it, so it can be made only within 10 minutes of logging in: " +
-      "log in again if it is refused.",
+    recentLogin: "A key works until you revoke it, so it can be made only soon after logging in: log in again if it is refused.",
     create: "Create key",
     yourKeys: "Your keys",
     listLabel: "Your API keys",
@@ -236,6 +234,7 @@ export const en = {
     noPasswordHint:
       "To log in with a password as well, log out and use “Forgot password?” on the log-in page: the link it mails lets you choose one.",
     methodsTitle: "GitHub and Kakao",
+    linkPassword: "Your password, to link an account",
     linkedLabel: "Linked accounts",
     linkedOn: "linked {date}",
     noneLinked: "No GitHub or Kakao account is linked.",

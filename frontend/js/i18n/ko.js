@@ -200,7 +200,7 @@ export const ko = {
     baseUrl: "클라이언트에 이 기본 URL과 키를 넣어 주세요:",
     name: "키 이름",
     password: "현재 비밀번호",
-    recentLogin: "키는 직접 취소할 때까지 유효해서, 로그인한 지 10분 안에만 만들 수 있어요. 거절되면 다시 로그인해 주세요.",
+    recentLogin: "키는 직접 취소할 때까지 유효해서, 로그인한 직후에만 만들 수 있어요. 거절되면 다시 로그인해 주세요.",
     create: "키 만들기",
     yourKeys: "내 키",
     listLabel: "내 API 키",
@@ -230,6 +230,7 @@ export const ko = {
     noPasswordHint:
       "비밀번호로도 로그인하려면 로그아웃한 뒤 로그인 페이지에서 “비밀번호를 잊으셨나요?”를 눌러 주세요. 메일로 받은 링크에서 비밀번호를 정할 수 있어요.",
     methodsTitle: "GitHub와 카카오",
+    linkPassword: "계정을 연결하려면 비밀번호를 입력하세요",
     linkedLabel: "연결된 계정",
     linkedOn: "{date} 연결",
     noneLinked: "연결된 GitHub나 카카오 계정이 없어요.",

@@ -59,6 +59,15 @@ export function accountView({ notice } = {}) {
   const linked = h("ul", { class: "linked-list", "aria-label": t("account.linkedLabel") });
   const noneLinked = h("p", { class: "empty" });
   const linkButtons = h("div", { class: "link-buttons" });
+  // A link adds a way in, so the server asks for the password (an account without one must have
+  // logged in recently; the server says so if not).
+  const linkPassword = h("input", {
+    id: "link-password",
+    type: "password",
+    autocomplete: "current-password",
+    maxlength: 128,
+  });
+  const linkProof = h("div", { class: "field" }, h("label", { for: "link-password" }, t("account.linkPassword")), linkPassword);
   const methodsTitle = h("h2", { id: "methods-title", tabindex: "-1" }, t("account.methodsTitle"));
   const methodsError = h("p", { class: "form-error", role: "alert" });
   const password = passwordForm();
@@ -78,7 +87,8 @@ export function accountView({ notice } = {}) {
   async function link(provider) {
     methodsError.textContent = "";
     try {
-      await startSocialLink(provider); // leaves for the provider; the app opens here again after
+      const hasPassword = getState().user?.has_password;
+      await startSocialLink(provider, (hasPassword && linkPassword.value) || undefined); // leaves for the provider
     } catch (error) {
       methodsError.textContent = errorText(error);
     }
@@ -125,6 +135,7 @@ export function accountView({ notice } = {}) {
       ),
     );
     password.hidden = !user.has_password;
+    linkProof.hidden = !user.has_password || !unlinked.length;
     noPassword.textContent = user.has_password ? "" : user.email ? t("account.noPasswordHint") : "";
   }
 
@@ -141,6 +152,7 @@ export function accountView({ notice } = {}) {
       linked,
       noneLinked,
       methodsError,
+      linkProof,
       linkButtons,
     ),
     password,
