@@ -32,12 +32,17 @@ def chat_markdown(chat: ChatBot) -> str:
         if prompt.kind != PromptKind.MESSAGE:
             continue
         lines += ["", f"### You, {_when(prompt.created_at)}", "", prompt.content]
+        lines += [f"- _tool result ({result['tool_call_id']}):_ {result['content']}" for result in prompt.tool_results]
         answers = prompt.answers  # oldest first; the newest is the one the conversation went on from
         for number, reply in enumerate(answers, start=1):
             earlier = ", earlier answer" if number < len(answers) else ""
             for choice in reply.ordered_choices:
                 heading = f"### Assistant ({reply.model}{earlier}), {_when(reply.created_at)}"
                 lines += ["", heading, "", choice.content]
+                lines += [
+                    f"- _called `{call['function']['name']}`_ {call['function']['arguments']}"
+                    for call in choice.tool_calls
+                ]
                 if choice.finish_reason and choice.finish_reason != "stop":
                     lines += ["", f"_(reply ended: {choice.finish_reason})_"]
     return "\n".join(lines) + "\n"

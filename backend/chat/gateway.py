@@ -72,6 +72,8 @@ class CompletionChoice:
     role: str
     content: str
     finish_reason: str
+    # OpenAI's [{id, type: "function", function: {name, arguments}}], as the model asked.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,41 @@ class Completion:
         return self.choices[0].content if self.choices else ""
 
 
+@dataclass(frozen=True)
+class Delta:
+    """A streamed piece other than choice 0's text: another choice's text, or a piece of a tool call
+    (`{"tool_calls": [{index, id, type, function: {name, arguments}}]}`, id and name in its first piece)."""
+
+    index: int
+    delta: dict[str, Any]
+
+
 class StreamPieces(list):
-    """The content pieces of choice 0 that one network read of the upstream stream carried."""
+    """What one network read of the upstream stream carried: choice 0's text pieces (`str`) and `Delta`s."""
+
+
+MAX_TOOL_CALLS = 64
+
+
+def _tool_call(value) -> dict[str, Any] | None:
+    """One complete tool call as OpenAI writes it, or None for anything else."""
+    if not isinstance(value, dict) or not isinstance(value.get("function"), dict):
+        return None
+    function = value["function"]
+    arguments = function.get("arguments")
+    return {
+        "id": storable_text(str(value.get("id") or ""))[:200],
+        "type": "function",
+        "function": {
+            "name": storable_text(str(function.get("name") or ""))[:200],
+            "arguments": storable_text(arguments if isinstance(arguments, str) else json.dumps(arguments or {})),
+        },
+    }
+
+
+def _tool_calls(values) -> list[dict[str, Any]]:
+    calls = (_tool_call(value) for value in (values if isinstance(values, list) else ())[:MAX_TOOL_CALLS])
+    return [call for call in calls if call is not None]
 
 
 @dataclass
@@ -99,17 +134,27 @@ class _StreamState:
     upstream_id: str = ""
     model: str = ""
     contents: dict[int, list[str]] = field(default_factory=dict)
+    # choice index -> tool call index -> {"id", "name", "arguments": [pieces]}
+    calls: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
     finish_reasons: dict[int, str] = field(default_factory=dict)
     usage: tuple[int, int, int] | None = None
 
     def completion(self, *, default_model: str) -> Completion:
-        indexes = sorted(self.contents.keys() | self.finish_reasons.keys()) or [0]
+        indexes = sorted(self.contents.keys() | self.calls.keys() | self.finish_reasons.keys()) or [0]
         choices = [
             CompletionChoice(
                 index=index,
                 role="assistant",
                 content="".join(self.contents.get(index, [])),
                 finish_reason=self.finish_reasons.get(index, ""),
+                tool_calls=[
+                    {
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": call["name"], "arguments": "".join(call["arguments"])},
+                    }
+                    for _, call in sorted(self.calls.get(index, {}).items())
+                ],
             )
             for index in indexes
         ]
@@ -140,10 +185,39 @@ class _StreamState:
             if piece and isinstance(piece, str):
                 piece = storable_text(piece)
                 self.contents.setdefault(index, []).append(piece)
-                if index == 0:
-                    pieces.append(piece)
+                pieces.append(piece if index == 0 else Delta(index, {"content": piece}))
+            for call in delta.get("tool_calls") or ():
+                self.take_tool_call(index, call, pieces)
             if choice.get("finish_reason"):
                 self.finish_reasons[index] = storable_text(str(choice["finish_reason"]))[:30]
+
+    def take_tool_call(self, index: int, piece, pieces: StreamPieces) -> None:
+        """One piece of a streamed tool call: relayed with its `index`; id and name in its first piece."""
+        if not isinstance(piece, dict):
+            return
+        position = _choice_index(piece.get("index", 0))
+        function = piece.get("function") if isinstance(piece.get("function"), dict) else {}
+        arguments = function.get("arguments")
+        arguments = storable_text(arguments) if isinstance(arguments, str) else ""
+        calls = self.calls.setdefault(index, {})
+        if position is None or (position not in calls and len(calls) >= MAX_TOOL_CALLS):
+            return
+        if position not in calls:
+            call = {
+                "id": storable_text(str(piece.get("id") or ""))[:200],
+                "name": storable_text(str(function.get("name") or ""))[:200],
+                "arguments": [arguments],
+            }
+            calls[position] = call
+            relayed = {"index": position, "id": call["id"], "type": "function"}
+            relayed["function"] = {"name": call["name"], "arguments": arguments}
+        else:
+            call = calls[position]
+            if not arguments:
+                return
+            call["arguments"].append(arguments)
+            relayed = {"index": position, "function": {"arguments": arguments}}
+        pieces.append(Delta(index, {"tool_calls": [relayed]}))
 
 
 # What a stored reply can hold: the upstream is trusted to speak OpenAI's protocol, not to keep
@@ -222,6 +296,7 @@ def _completion_from_json(data: dict, *, default_model: str) -> Completion:
             role=storable_text(str(message.get("role") or "assistant"))[:20],
             content=storable_text(message.get("content") or ""),
             finish_reason=storable_text(str(choice.get("finish_reason") or ""))[:30],
+            tool_calls=_tool_calls(message.get("tool_calls")),
         )
     if not choices:
         raise UpstreamError("The language model service answered without a reply.")

@@ -62,7 +62,10 @@ def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = No
         lines = [f"{CONTEXT_LABELS[kind]}: {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
         messages.append({"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)})
     for question, answer in reversed(turns):
-        messages.append({"role": "user", "content": question})
-        messages.append({"role": "assistant", "content": answer})
+        # A tool loop's turns (OpenAI-compatible calls) may have no text on one side or the other.
+        if question:
+            messages.append({"role": "user", "content": question})
+        if answer:
+            messages.append({"role": "assistant", "content": answer})
     messages.append({"role": "user", "content": content})
     return messages

@@ -117,7 +117,10 @@ class Prompt(models.Model):
 
     chatbot = models.ForeignKey(ChatBot, on_delete=models.CASCADE, related_name="prompts")
     kind = models.CharField(max_length=20, choices=PromptKind.choices, default=PromptKind.MESSAGE)
-    content = models.TextField()
+    # Empty for a turn that only brings tool results (an OpenAI-style tool loop's follow-up).
+    content = models.TextField(blank=True)
+    # The tool results the client sent with this turn (`role: "tool"` messages): [{tool_call_id, content}].
+    tool_results = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -177,6 +180,8 @@ class Choice(models.Model):
     index = models.PositiveIntegerField(default=0)
     role = models.CharField(max_length=20, default="assistant")
     content = models.TextField(blank=True)
+    # The functions the model asked to call: OpenAI's [{id, type: "function", function: {name, arguments}}].
+    tool_calls = models.JSONField(default=list, blank=True)
     finish_reason = models.CharField(max_length=30, blank=True)
 
     class Meta:

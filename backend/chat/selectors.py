@@ -63,3 +63,22 @@ def daily_usage_for(user, *, days: int) -> list[dict]:
             }
         )
     return usage
+
+
+# How far back a tool loop's follow-up looks for the reply that asked for its tools.
+TOOL_LOOKBACK = 50
+
+
+def chat_asking_for_tools(*, user, call_ids: set[str]) -> int | None:
+    """The user's chat whose recent reply asked for one of these tool calls, or None: a tool loop's
+    next request carries the calls' ids (its `tool` messages), and that is how it finds its chat."""
+    recent = (
+        Choice.objects.filter(reply__chatbot__user=user)
+        .exclude(tool_calls=[])
+        .order_by("-reply_id")
+        .values_list("reply__chatbot_id", "tool_calls")[:TOOL_LOOKBACK]
+    )
+    for chat_id, calls in recent:
+        if any(isinstance(call, dict) and call.get("id") in call_ids for call in calls):
+            return chat_id
+    return None

@@ -26,6 +26,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from fakeserver.asgi import FakeServer, read_body, request_headers, send_json, sleep_or_disconnect, until_disconnect
+from mockllm import answers
 
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {
@@ -186,11 +187,19 @@ class MockOpenAI(FakeServer):
         text = reply_text(messages, behaviour.words)
         if behaviour.unstorable:
             text += " nul\x00 surrogate\ud800 end"
-        completion_id = f"chatcmpl-mock{int(time.time() * 1000)}"
+        stamp = int(time.time() * 1000)
+        completion_id = f"chatcmpl-mock{stamp}"
+        user_text = DIRECTIVE.sub("", _last_user_text(messages)).strip()
+        choices = answers.choices(body, text=user_text, echo=text, seed=f"{stamp}{len(self.requests)}")
+        written = sum(
+            _count_tokens(choice.content or "") + sum(len(call["function"]["arguments"]) // 4 + 1 for call in calls)
+            for choice in choices
+            for calls in [choice.tool_calls]
+        )
         usage = {
             "prompt_tokens": _prompt_tokens(messages),
-            "completion_tokens": _count_tokens(text),
-            "total_tokens": _prompt_tokens(messages) + _count_tokens(text),
+            "completion_tokens": written,
+            "total_tokens": _prompt_tokens(messages) + written,
         }
         if not record.stream:
             if behaviour.cut is not None:  # promise a body, send half of it, drop the connection
@@ -213,20 +222,21 @@ class MockOpenAI(FakeServer):
                     "model": model,
                     "choices": [
                         {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "index": index,
+                            "message": answers.message(choice),
+                            "finish_reason": choice.finish_reason,
                             "logprobs": None,
                         }
+                        for index, choice in enumerate(choices)
                     ],
                     "usage": usage,
                 },
             )
             record.finished = True
             return
-        await self.stream(send, receive, record, behaviour, completion_id, model, text, usage)
+        await self.stream(send, receive, record, behaviour, completion_id, model, choices, usage)
 
-    async def stream(self, send, receive, record, behaviour, completion_id, model, text, usage):
+    async def stream(self, send, receive, record, behaviour, completion_id, model, choices, usage):
         await send(
             {
                 "type": "http.response.start",
@@ -251,19 +261,29 @@ class MockOpenAI(FakeServer):
             return True
 
         try:
-            first = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-            if not await event(first):
-                return
-            for number, piece in enumerate(_chunks(text)):
+            for index in range(len(choices)):
+                role = {"role": "assistant", "content": None if choices[index].tool_calls else ""}
+                if not await event({"choices": [{"index": index, "delta": role, "finish_reason": None}]}):
+                    return
+            # Several choices' pieces interleave, as OpenAI's do: each chunk names its choice's index.
+            per_choice = [answers.stream_deltas(choice, _chunks) for choice in choices]
+            deltas = [
+                (index, pieces[step])
+                for step in range(max(map(len, per_choice)))
+                for index, pieces in enumerate(per_choice)
+                if step < len(pieces)
+            ]
+            for number, (index, delta) in enumerate(deltas):
                 if behaviour.cut is not None and number >= behaviour.cut:
                     raise ConnectionAbortedError("mock: stream cut")
                 if number and behaviour.chunk_delay:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(disconnected.wait(), behaviour.chunk_delay)
-                if not await event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}):
+                if not await event({"choices": [{"index": index, "delta": delta, "finish_reason": None}]}):
                     return
                 record.chunks_sent += 1
-            await event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            for index, choice in enumerate(choices):
+                await event({"choices": [{"index": index, "delta": {}, "finish_reason": choice.finish_reason}]})
             if (record.body.get("stream_options") or {}).get("include_usage"):
                 await event({"choices": [], "usage": usage})
             await event("[DONE]")

@@ -26,7 +26,7 @@ SEARCH_MAX_CHARS = 200
 class ChoiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Choice
-        fields = ["index", "role", "content", "finish_reason"]
+        fields = ["index", "role", "content", "tool_calls", "finish_reason"]
 
 
 class ReplySerializer(serializers.ModelSerializer):
@@ -48,7 +48,7 @@ class PromptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Prompt
-        fields = ["id", "kind", "content", "created_at", "reply", "replies"]
+        fields = ["id", "kind", "content", "tool_results", "created_at", "reply", "replies"]
 
 
 class ChatConfigSerializer(StrictModelSerializer):

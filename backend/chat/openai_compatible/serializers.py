@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from chat.openai_compatible import messages as wire_messages
 from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
@@ -13,51 +14,41 @@ from core.serializer_fields import (
     StrictIntegerField,
 )
 
-ROLES = ["system", "developer", "user", "assistant", "tool"]
 MAX_MESSAGES = 256
+MAX_CHOICES = 4
+# Fields that change nothing here, accepted so that clients sending them work (README).
+IGNORED = ("user", "metadata", "store")
 
 
 def _text(value) -> str:
     return StrictCharField(allow_blank=True, trim_whitespace=False).run_validation(value)
 
 
-class ChatMessageSerializer(serializers.Serializer):
-    """One message: `content` is text, or a list of text parts (`{"type": "text", "text": ...}`)."""
-
-    role = StrictChoiceField(choices=ROLES)
-    content = serializers.JSONField()
-    name = StrictCharField(max_length=64, required=False)
-
-    def validate_content(self, content):
-        if isinstance(content, str):
-            return _text(content)
-        if isinstance(content, list) and content:
-            for part in content:
-                if not isinstance(part, dict) or part.get("type") != "text":
-                    raise serializers.ValidationError("Only text content is supported.")
-                _text(part.get("text"))
-            return content
-        raise serializers.ValidationError("Expected text, or a list of text parts.")
-
-    def to_internal_value(self, data):
-        message = super().to_internal_value(data)
-        return {key: message[key] for key in ("role", "content", "name") if key in message}
-
-
 def message_text(message: dict) -> str:
-    content = message["content"]
-    return content if isinstance(content, str) else "".join(part["text"] for part in content)
+    return wire_messages.content_text(message.get("content"))
+
+
+def refuse_unknown(serializer: serializers.Serializer, data, *, known: tuple[str, ...] = ()) -> None:
+    """A field we do not take is a 400 naming it, never silently dropped."""
+    if isinstance(data, dict):
+        for name in data:
+            if name not in serializer.fields and name not in known:
+                raise serializers.ValidationError({name: ["This field is not supported by this server."]})
 
 
 class StreamOptionsSerializer(serializers.Serializer):
     include_usage = StrictBooleanField(required=False, default=False)
 
+    def to_internal_value(self, data):
+        refuse_unknown(self, data)
+        return super().to_internal_value(data)
+
 
 class ChatCompletionRequestSerializer(serializers.Serializer):
-    """The parameters we take; others are ignored (never passed on)."""
+    """The parameters we take; any other is refused (400 naming it), never dropped."""
 
     model = StrictChoiceField(choices=settings.OPENAI_ALLOWED_MODELS)
-    messages = serializers.ListField(child=ChatMessageSerializer(), min_length=1, max_length=MAX_MESSAGES)
+    messages = serializers.JSONField(help_text="OpenAI's messages: text, assistant `tool_calls`, `tool` results.")
     stream = StrictBooleanField(required=False, allow_null=True, default=False)
     stream_options = StreamOptionsSerializer(required=False, allow_null=True)
     temperature = StrictFloatField(min_value=0, max_value=2, required=False, allow_null=True)
@@ -72,8 +63,18 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
     frequency_penalty = StrictFloatField(min_value=-2, max_value=2, required=False, allow_null=True)
     seed = StrictIntegerField(required=False, allow_null=True)
     stop = serializers.JSONField(required=False, allow_null=True)
-    n = StrictIntegerField(min_value=1, max_value=1, required=False, allow_null=True)
+    n = StrictIntegerField(min_value=1, max_value=MAX_CHOICES, required=False, allow_null=True)
+    tools = serializers.JSONField(required=False, allow_null=True, help_text="Function tools.")
+    tool_choice = serializers.JSONField(required=False, allow_null=True)
+    parallel_tool_calls = StrictBooleanField(required=False, allow_null=True)
+    response_format = serializers.JSONField(required=False, allow_null=True)
     user = StrictCharField(max_length=256, required=False)
+    metadata = serializers.DictField(child=StrictCharField(max_length=512), required=False, allow_null=True)
+    store = StrictBooleanField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        refuse_unknown(self, data)
+        return super().to_internal_value(data)
 
     def validate_stop(self, stop):
         """Checked as text like every free-text field (no NUL, no lone surrogate: they cannot go upstream)."""
@@ -83,15 +84,44 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
             return [_text(item) for item in stop]
         raise serializers.ValidationError("Expected a string or a list of up to 4 strings.")
 
-    def validate_messages(self, messages):
-        if not any(message["role"] == "user" for message in messages):
-            raise serializers.ValidationError("At least one message must have the role `user`.")
-        total = sum(len(message_text(message)) for message in messages)
+    def validate_messages(self, value):
+        checked = _unwrapped(wire_messages.messages, value, max_messages=MAX_MESSAGES)
+        total = sum(len(message_text(message)) for message in checked)
         if total > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
             raise serializers.ValidationError(
                 f"The messages are too long: at most {settings.OPENAI_COMPAT_MAX_INPUT_CHARS} characters in all."
             )
-        return messages
+        return checked
+
+    def validate_tools(self, value):
+        return None if value is None else _unwrapped(wire_messages.tools, value)
+
+    def validate_tool_choice(self, value):
+        return None if value is None else _unwrapped(wire_messages.tool_choice, value)
+
+    def validate_response_format(self, value):
+        return None if value is None else _unwrapped(wire_messages.response_format, value)
+
+    def validate(self, attrs):
+        choice = attrs.get("tool_choice")
+        if isinstance(choice, dict) or choice == "required":
+            names = {tool["function"]["name"] for tool in attrs.get("tools") or ()}
+            if choice == "required" and not names:
+                raise serializers.ValidationError({"tool_choice": ["`required` needs `tools`."]})
+            if isinstance(choice, dict) and choice["function"]["name"] not in names:
+                raise serializers.ValidationError({"tool_choice": ["Names no function of `tools`."]})
+        return attrs
+
+
+def _unwrapped(check, value, **options):
+    """Run a `chat.openai_compatible.messages` check inside a field: its path below the field's name."""
+    name = check.__name__
+    try:
+        return check(value, name, **options)
+    except serializers.ValidationError as error:
+        path, message = next(iter(error.detail.items()))
+        relative = path[len(name) :].lstrip(".")
+        raise serializers.ValidationError({relative: message} if relative else message) from error
 
 
 # --- Documentation of the answers (OpenAI's shapes) ----------------------------------------------
@@ -108,9 +138,21 @@ class OpenAIErrorSerializer(serializers.Serializer):
     error = OpenAIErrorDetailSerializer()
 
 
+class ToolCallFunctionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    arguments = serializers.CharField(help_text="JSON, as the model wrote it.")
+
+
+class ToolCallSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField()
+    function = ToolCallFunctionSerializer()
+
+
 class CompletionMessageSerializer(serializers.Serializer):
     role = serializers.CharField()
-    content = serializers.CharField()
+    content = serializers.CharField(allow_null=True)
+    tool_calls = ToolCallSerializer(many=True, required=False)
 
 
 class CompletionChoiceSerializer(serializers.Serializer):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -29,10 +31,39 @@ from chat.openai_compatible.serializers import (
 )
 from chat.openai_compatible.wire import completion_body, completion_chunks, completion_id
 from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
-from core.error_answers import openai_error
+from core.error_answers import openai_error, openai_error_body
 
 CHAT_ID = re.compile(r"[0-9]{1,18}")
-PASSED_ON = ("top_p", "presence_penalty", "frequency_penalty", "seed", "stop", "max_completion_tokens")
+PASSED_ON = (
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "stop",
+    "max_completion_tokens",
+    "n",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+)
+
+
+def stored_turn(messages: list[dict]) -> dict:
+    """What of a call's messages is stored as its turn: the tool results sent since the last assistant
+    message, and the user's message if they wrote one since (a tool loop's follow-up has none); the
+    title of a new chat comes from the last user message either way."""
+    last_assistant = max((n for n, m in enumerate(messages) if m["role"] == "assistant"), default=-1)
+    since = messages[last_assistant + 1 :]
+    users = [m for m in since if m["role"] == "user"]
+    last_user = next(m for m in reversed(messages) if m["role"] == "user")
+    return {
+        "content": message_text(users[-1]) if users else "",
+        "tool_results": [
+            {"tool_call_id": m["tool_call_id"], "content": message_text(m)} for m in since if m["role"] == "tool"
+        ],
+        "title": message_text(last_user),
+    }
 
 
 def openai_exception_handler(exc, context):
@@ -88,14 +119,10 @@ class ChatCompletionsView(AsyncSendView):
             max_tokens=max_tokens,
             extra={name: body[name] for name in PASSED_ON if body.get(name) is not None},
         )
-        last_user_message = next(m for m in reversed(body["messages"]) if m["role"] == "user")
+        self.choices = body.get("n") or 1
         try:
             return completion_prepare(
-                user=user,
-                request=upstream,
-                content=message_text(last_user_message),
-                chat_id=chat_id,
-                stream=self.stream,
+                user=user, request=upstream, chat_id=chat_id, stream=self.stream, **stored_turn(body["messages"])
             )
         except ChatNotFound as error:
             error.param = "X-Chat-ID"
@@ -118,7 +145,11 @@ class ChatCompletionsView(AsyncSendView):
             items = await started(send_stream(plan=plan, gateway=get_gateway()))
             return event_stream_response(
                 completion_chunks(
-                    items, completion_id=identifier, model=plan.request.model, include_usage=self.include_usage
+                    items,
+                    completion_id=identifier,
+                    model=plan.request.model,
+                    include_usage=self.include_usage,
+                    choices=self.choices,
                 )
             )
         result = await send_complete(plan=plan, gateway=get_gateway())
@@ -143,6 +174,14 @@ class ChatCompletionsView(AsyncSendView):
     )
     async def post(self, request):
         return await self.send(request, self.build)
+
+
+@csrf_exempt
+def unknown_path(request, path: str = ""):
+    """Any other path under `/api/openai/v1/`: OpenAI's 404, which the SDKs raise as `NotFoundError`."""
+    message = f"Unknown request URL: {request.method} {request.path}. This server has no such endpoint."
+    body = openai_error_body(message, type="invalid_request_error", code="unknown_url")
+    return JsonResponse(body, status=404)
 
 
 class OpenAIModelsView(APIView):

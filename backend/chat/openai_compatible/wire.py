@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 
-from chat.gateway import StreamPieces
+from chat.gateway import Delta, StreamPieces
 from chat.sending import SendResult
 from core.error_answers import INTERNAL_ERROR, openai_error, openai_error_body
 
@@ -21,6 +21,15 @@ logger = logging.getLogger(__name__)
 
 def completion_id() -> str:
     return f"chatcmpl-{secrets.token_urlsafe(18)}"
+
+
+def message_body(choice) -> dict:
+    """A stored choice as OpenAI's assistant message: `content` null when it only calls tools."""
+    message = {"role": choice.role, "content": choice.content, "refusal": None}
+    if choice.tool_calls:
+        message["tool_calls"] = choice.tool_calls
+        message["content"] = choice.content or None
+    return message
 
 
 def completion_body(result: SendResult, *, completion_id: str) -> dict:
@@ -33,7 +42,7 @@ def completion_body(result: SendResult, *, completion_id: str) -> dict:
         "choices": [
             {
                 "index": choice.index,
-                "message": {"role": choice.role, "content": choice.content, "refusal": None},
+                "message": message_body(choice),
                 "logprobs": None,
                 "finish_reason": choice.finish_reason or "stop",
             }
@@ -57,26 +66,44 @@ def _data(payload: dict) -> bytes:
 
 
 async def completion_chunks(
-    items: AsyncIterator[StreamPieces | SendResult], *, completion_id: str, model: str, include_usage: bool
+    items: AsyncIterator[StreamPieces | SendResult],
+    *,
+    completion_id: str,
+    model: str,
+    include_usage: bool,
+    choices: int = 1,
 ) -> AsyncIterator[bytes]:
-    """`chat.completion.chunk` events, then `[DONE]`; a failure mid-way is one `error` event instead."""
+    """`chat.completion.chunk` events, then `[DONE]`; a failure mid-way is one `error` event instead.
+
+    Choice 0's text takes a fast path; other choices' text and every tool call piece (`Delta`) are
+    one chunk each, with the choice's `index` (and in `delta.tool_calls`, the call's own `index`)."""
     base = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     # With include_usage every chunk carries `"usage": null` until the last one, as OpenAI's do.
     usage_null = {"usage": None} if include_usage else {}
     head = json.dumps(base, separators=(",", ":"))[:-1].encode()  # without its closing brace
     piece_start = b"data: " + head + b',"choices":[{"index":0,"delta":{"content":'
     piece_end = b'},"logprobs":null,"finish_reason":null}]' + (b',"usage":null' if include_usage else b"") + b"}\n\n"
+
+    def delta(index: int, delta: dict, finish_reason: str | None = None) -> bytes:
+        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return _data({**base, "choices": [choice], **usage_null})
+
     try:
-        role = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
-        yield _data({**base, "choices": [role], **usage_null})
+        yield b"".join(delta(index, {"role": "assistant", "content": ""}) for index in range(choices))
         async with contextlib.aclosing(items):  # a client gone: the pipeline stores what it saw, now
             async for item in items:
                 if isinstance(item, StreamPieces):
-                    yield b"".join(piece_start + json.dumps(piece).encode() + piece_end for piece in item)
+                    yield b"".join(
+                        delta(piece.index, piece.delta)
+                        if isinstance(piece, Delta)
+                        else piece_start + json.dumps(piece).encode() + piece_end
+                        for piece in item
+                    )
                     continue
-                choice = item.prompt.reply.ordered_choices[0]
-                finish = choice.finish_reason or "stop"
-                tail = [_data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}], **usage_null})]
+                tail = [
+                    delta(choice.index, {}, choice.finish_reason or "stop")
+                    for choice in item.prompt.reply.ordered_choices
+                ]
                 if include_usage:
                     tail.append(_data({**base, "choices": [], "usage": usage_body(item)}))
                 tail.append(b"data: [DONE]\n\n")

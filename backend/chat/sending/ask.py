@@ -66,7 +66,7 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
         async with _kept_reserved(plan.reservation):
             async for item in upstream:
                 if isinstance(item, StreamPieces):
-                    received.extend(item)
+                    received.extend(piece for piece in item if isinstance(piece, str))  # choice 0's text
                     yield item
                     continue
                 storing = True

@@ -18,11 +18,17 @@ class SendPlan:
 
     user_id: int
     chat_id: int | None  # None: a new chat is made when the reply is stored (OpenAI-compatible calls)
-    content: str  # the user's message, stored as the prompt
+    content: str  # the user's message, stored as the prompt ("" for a turn that only brings tool results)
     request: CompletionRequest
     reservation: Reservation
     new_chat_config: dict[str, Any] = field(default_factory=dict)
     prompt_id: int | None = None  # a stored prompt answered again (regenerate): the reply is added to it
+    tool_results: list[dict[str, str]] = field(default_factory=list)  # stored with the prompt
+    title: str = ""  # a new (or untitled) chat's title; "" takes it from `content`
+
+    @property
+    def chat_title(self) -> str:
+        return first_line(self.title or self.content)
 
 
 @dataclass(frozen=True)

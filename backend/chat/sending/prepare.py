@@ -12,6 +12,7 @@ from chat.gateway import CompletionRequest
 from chat.history import upstream_messages
 from chat.models import ChatBot, Prompt, PromptKind
 from chat.quota import QuotaExceeded, QuotaStatus, quota_release, quota_reserve, quota_status_for
+from chat.selectors import chat_asking_for_tools
 from chat.sending.plan import SendPlan
 from chat.sending.store import release_quietly
 from chat.services import config_for_a_call, ensure_room_for_a_chat
@@ -75,11 +76,18 @@ def completion_prepare(
     content: str,
     chat_id: int | None = None,
     stream: bool = False,
+    tool_results: list[dict[str, str]] | None = None,
+    title: str = "",
 ) -> SendPlan:
-    """An OpenAI-style call: `request.messages` go upstream as given; `content` (the last user
-    message) and the reply are stored in chat `chat_id` (the user's, else ChatNotFound) or in a new chat."""
+    """An OpenAI-style call: `request.messages` go upstream as given; `content` (the user's new
+    message, "" for a turn of tool results only), `tool_results` and the reply are stored in chat
+    `chat_id` (the user's, else ChatNotFound); without one, in the chat whose reply asked for those
+    tool calls (a tool loop stays in one chat), else in a new chat titled from `title`."""
+    tool_results = tool_results or []
     if chat_id is not None and not ChatBot.objects.owned_by(user).filter(pk=chat_id).exists():
         raise ChatNotFound()
+    if chat_id is None and tool_results:
+        chat_id = chat_asking_for_tools(user=user, call_ids={result["tool_call_id"] for result in tool_results})
     if chat_id is None:
         ensure_room_for_a_chat(user_id=user.pk)  # again, exactly, when the chat is made (sending.store)
     new_chat_config = config_for_a_call(request=request, stream=stream) if chat_id is None else {}
@@ -90,6 +98,8 @@ def completion_prepare(
         request=request,
         reservation=quota_reserve(user=user),  # last: nothing after it can fail and leave it held
         new_chat_config=new_chat_config,
+        tool_results=tool_results,
+        title=title,
     )
 
 

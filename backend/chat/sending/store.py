@@ -14,7 +14,7 @@ from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import Reservation, quota_commit, quota_release
-from chat.sending.plan import SendPlan, first_line
+from chat.sending.plan import SendPlan
 from chat.services import ensure_room_for_a_chat
 from core.database import run_db
 from core.metrics import TOKENS
@@ -45,7 +45,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         if chat_id is None:
             try:
                 ensure_room_for_a_chat(user_id=plan.user_id)
-                chat = ChatBot.objects.create(user_id=plan.user_id, title=first_line(plan.content))
+                chat = ChatBot.objects.create(user_id=plan.user_id, title=plan.chat_title)
                 Config.objects.create(chatbot=chat, **plan.new_chat_config)
                 chat_id = chat.pk
             except ChatLimitReached as no_room:
@@ -55,7 +55,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
             touched = ChatBot.objects.filter(pk=chat_id).update(
                 updated_at=timezone.now(),
                 # the first message names an untitled chat
-                title=Case(When(title="", then=Value(first_line(plan.content))), default=F("title")),
+                title=Case(When(title="", then=Value(plan.chat_title)), default=F("title")),
             )
             # A regenerate's prompt may have been deleted with its chat meanwhile.
             if touched and plan.prompt_id is not None:
@@ -65,7 +65,9 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 chat_id = None
         if chat_id is not None:
             if plan.prompt_id is None:
-                prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+                prompt = Prompt.objects.create(
+                    chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content, tool_results=plan.tool_results
+                )
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
             reply = Reply.objects.create(
@@ -83,6 +85,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                     index=choice.index,
                     role=choice.role[:20],
                     content=choice.content,
+                    tool_calls=choice.tool_calls,
                     finish_reason=choice.finish_reason[:30],
                 )
                 for choice in completion.choices

@@ -167,7 +167,22 @@ def test_x_chat_id_of_another_users_chat_is_not_found_and_costs_nothing(server, 
         ({"messages": [{"role": "user", "content": "x" * 100_001}]}, "messages"),
         ({"temperature": 3}, "temperature"),
         ({"max_tokens": 0}, "max_tokens"),
-        ({"n": 2}, "n"),
+        ({"n": 5}, "n"),
+        ({"logit_bias": {"50256": -100}}, "logit_bias"),
+        ({"audio": {"voice": "alloy"}}, "audio"),
+        ({"tools": [{"type": "custom", "custom": {"name": "x"}}]}, "tools.0.type"),
+        ({"tools": [{"type": "function", "function": {"name": "bad name"}}]}, "tools.0.function.name"),
+        ({"tool_choice": "required"}, "tool_choice"),
+        ({"response_format": {"type": "yaml"}}, "response_format"),
+        (
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "tool", "content": "42"}]},
+            "messages.1.tool_call_id",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None}]},
+            "messages.1.content",
+        ),
+        ({"messages": [{"role": "user", "content": "hi", "tool_call_id": "x"}]}, "messages.0.tool_call_id"),
     ],
 )
 def test_bad_input_is_a_bad_request_error_that_costs_nothing(server, key, user, options, param):
