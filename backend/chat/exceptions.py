@@ -16,6 +16,12 @@ class ChatNotFound(NotFound):
     code = "chat_not_found"
 
 
+class ResponseNotFound(NotFound):
+    """No response made through the Responses API by this user has this id."""
+
+    code = "response_not_found"
+
+
 class ChatDeletedMidAnswer(ChatNotFound):
     """The chat was deleted while the model was answering; the reply could not be stored."""
 

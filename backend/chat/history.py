@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Prefetch
 
 from chat.models import CONTEXT_KINDS, ChatBot, Choice, Prompt, PromptKind, Reply
 
@@ -69,3 +70,45 @@ def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = No
             messages.append({"role": "assistant", "content": answer})
     messages.append({"role": "user", "content": content})
     return messages
+
+
+def _answer_message(reply: Reply | None) -> dict | None:
+    choice = next(iter(reply.choices.all()), None) if reply is not None else None
+    if choice is None or not (choice.content or choice.tool_calls):
+        return None
+    message = {"role": "assistant", "content": choice.content or None}
+    if choice.tool_calls:
+        message["tool_calls"] = choice.tool_calls
+    return message
+
+
+def conversation_until(*, reply: Reply) -> list[dict]:
+    """A chat's conversation as OpenAI messages, up to and including `reply` (what a Responses API
+    call's `previous_response_id` continues): the system prompt, then each turn's tool results and
+    message and its answer's text and tool calls. Past CHAT_HISTORY_BUDGET characters the oldest
+    turns are left out (whole turns, never a tool result without the call it answers)."""
+    chat = ChatBot.objects.select_related("config").get(pk=reply.chatbot_id)
+    prompts = list(Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE, pk__lte=reply.prompt_id).order_by("pk"))
+    first_choices = Prefetch("choices", queryset=Choice.objects.filter(index=0))
+    answers = list(Reply.objects.filter(prompt__in=prompts).order_by("pk").prefetch_related(first_choices))
+    newest = {answer.prompt_id: answer for answer in answers}  # each prompt's newest answer
+    newest[reply.prompt_id] = next(answer for answer in answers if answer.pk == reply.pk)  # but the one named
+    turns: list[list[dict]] = []
+    budget = settings.CHAT_HISTORY_BUDGET
+    for prompt in reversed(prompts):
+        turn = [
+            {"role": "tool", "tool_call_id": r["tool_call_id"], "content": r["content"]} for r in prompt.tool_results
+        ]
+        if prompt.content:
+            turn.append({"role": "user", "content": prompt.content})
+        if (answer := _answer_message(newest.get(prompt.pk))) is not None:
+            turn.append(answer)
+        budget -= sum(len(str(message.get("content") or "")) for message in turn)
+        if budget < 0 and turns:
+            break
+        turns.append(turn)
+    turns.reverse()
+    while turns and turns[0] and turns[0][0]["role"] == "tool":  # its call was left out
+        turns.pop(0)
+    messages = [{"role": "system", "content": chat.config.system_prompt}] if chat.config.system_prompt else []
+    return messages + [message for turn in turns for message in turn]

@@ -162,6 +162,8 @@ class Reply(models.Model):
     # Several when the user asked the model again (regenerate); the newest is the prompt's answer.
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="replies")
     upstream_id = models.CharField(max_length=200, blank=True)
+    # `resp_...` when made through our Responses API (`GET /api/openai/v1/responses/{id}` finds it).
+    response_id = models.CharField(max_length=64, blank=True)
     model = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
@@ -170,6 +172,11 @@ class Reply(models.Model):
 
     class Meta:
         verbose_name_plural = "replies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response_id"], condition=~Q(response_id=""), name="chat_reply_unique_response_id"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Reply {self.pk} ({self.model})"

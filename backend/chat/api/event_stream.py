@@ -31,7 +31,10 @@ async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> Asyn
         async with contextlib.aclosing(items):  # a client gone: the pipeline stores what it saw, now
             async for item in items:
                 if isinstance(item, StreamPieces):
-                    yield b"".join(_DELTA + json.dumps(piece).encode() + _END for piece in item)
+                    # choice 0's text (a send asks for one choice and no tools: nothing else comes)
+                    yield b"".join(
+                        _DELTA + json.dumps(piece).encode() + _END for piece in item if isinstance(piece, str)
+                    )
                 else:
                     yield server_sent_event("done", PromptSerializer(item.prompt).data)
     except Exception as error:

@@ -59,7 +59,7 @@ def content_text(content) -> str:
     return content if isinstance(content, str) else "".join(part["text"] for part in content)
 
 
-def _function_name(value, path: str) -> str:
+def function_name(value, path: str) -> str:
     if not isinstance(value, str) or not FUNCTION_NAME.fullmatch(value):
         raise invalid(path, "Expected a function name: letters, digits, _ and -, at most 64.")
     return value
@@ -84,7 +84,7 @@ def tool_calls(value, path: str) -> list[dict]:
                 "id": text(call.get("id"), f"{where}.id", max_length=200),
                 "type": "function",
                 "function": {
-                    "name": _function_name(function.get("name"), f"{where}.function.name"),
+                    "name": function_name(function.get("name"), f"{where}.function.name"),
                     "arguments": text(function.get("arguments"), f"{where}.function.arguments"),
                 },
             }
@@ -158,7 +158,7 @@ def function_tool(value, path: str, *, flat: bool = False) -> dict:
     for key in function:
         if key not in ("name", "description", "parameters", "strict"):
             raise invalid(f"{where}.{key}", "Not supported in a function tool.")
-    checked = {"name": _function_name(function.get("name"), f"{where}.name")}
+    checked = {"name": function_name(function.get("name"), f"{where}.name")}
     if function.get("description") is not None:
         checked["description"] = text(function["description"], f"{where}.description", max_length=8000)
     if function.get("parameters") is not None:
@@ -187,10 +187,10 @@ def tool_choice(value, path: str = "tool_choice", *, flat: bool = False):
         return value
     if isinstance(value, dict) and value.get("type") == "function":
         if flat and set(value) == {"type", "name"}:
-            return {"type": "function", "function": {"name": _function_name(value["name"], f"{path}.name")}}
+            return {"type": "function", "function": {"name": function_name(value["name"], f"{path}.name")}}
         function = value.get("function")
         if not flat and set(value) == {"type", "function"} and isinstance(function, dict) and set(function) == {"name"}:
-            return {"type": "function", "function": {"name": _function_name(function["name"], f"{path}.function.name")}}
+            return {"type": "function", "function": {"name": function_name(function["name"], f"{path}.function.name")}}
     raise invalid(path, "Expected `none`, `auto`, `required` or one function tool.")
 
 
@@ -204,7 +204,7 @@ def response_format(value, path: str = "response_format") -> dict:
         for key in schema:
             if key not in ("name", "description", "schema", "strict"):
                 raise invalid(f"{path}.json_schema.{key}", "Not supported in a JSON Schema format.")
-        _function_name(schema.get("name"), f"{path}.json_schema.name")
+        function_name(schema.get("name"), f"{path}.json_schema.name")
         if schema.get("schema") is not None:
             _json_schema(schema["schema"], f"{path}.json_schema.schema")
         return value

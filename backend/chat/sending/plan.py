@@ -25,6 +25,7 @@ class SendPlan:
     prompt_id: int | None = None  # a stored prompt answered again (regenerate): the reply is added to it
     tool_results: list[dict[str, str]] = field(default_factory=list)  # stored with the prompt
     title: str = ""  # a new (or untitled) chat's title; "" takes it from `content`
+    response_id: str = ""  # a Responses API call's `resp_...` id, stored on its reply
 
     @property
     def chat_title(self) -> str:

@@ -78,6 +78,7 @@ def completion_prepare(
     stream: bool = False,
     tool_results: list[dict[str, str]] | None = None,
     title: str = "",
+    response_id: str = "",
 ) -> SendPlan:
     """An OpenAI-style call: `request.messages` go upstream as given; `content` (the user's new
     message, "" for a turn of tool results only), `tool_results` and the reply are stored in chat
@@ -100,6 +101,7 @@ def completion_prepare(
         new_chat_config=new_chat_config,
         tool_results=tool_results,
         title=title,
+        response_id=response_id,
     )
 
 

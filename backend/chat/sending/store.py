@@ -74,6 +74,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 chatbot_id=chat_id,
                 prompt=prompt,
                 upstream_id=completion.upstream_id[:200],
+                response_id=plan.response_id,
                 model=completion.model[:100],
                 prompt_tokens=completion.prompt_tokens,
                 completion_tokens=completion.completion_tokens,

@@ -1,0 +1,154 @@
+"""The Responses API's request (`POST /responses`), checked strictly and translated into the chat
+completions messages and parameters the upstream is sent (most OpenAI-compatible servers have no
+`/responses`): `instructions` become a system message, input items become messages (consecutive
+`function_call`s one assistant message with `tool_calls`, each `function_call_output` a `tool`
+message), function tools and `tool_choice` take the chat shape, `text.format` becomes `response_format`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from chat.openai_compatible import messages as wire_messages
+from chat.openai_compatible.messages import function_name, invalid, text
+from chat.openai_compatible.serializers import _unwrapped, refuse_unknown
+from core.serializer_fields import StrictBooleanField, StrictCharField, StrictChoiceField, StrictFloatField
+
+MAX_ITEMS = 256
+INPUT_ROLES = ("user", "system", "developer", "assistant")
+TEXT_PARTS = ("input_text", "output_text")
+ITEM_KEYS = {
+    "message": {"type", "role", "content", "id", "status", "phase"},
+    "function_call": {"type", "call_id", "name", "arguments", "id", "status"},
+    "function_call_output": {"type", "call_id", "output", "id", "status"},
+}
+
+
+def _parts_text(value, path: str) -> str:
+    """A message's content: text, or a list of `input_text` / `output_text` parts."""
+    if isinstance(value, str):
+        return text(value, path)
+    if not isinstance(value, list) or not value:
+        raise invalid(path, "Expected text, or a list of text parts.")
+    pieces = []
+    for number, part in enumerate(value):
+        where = f"{path}.{number}"
+        if not isinstance(part, dict) or part.get("type") not in TEXT_PARTS:
+            raise invalid(f"{where}.type", "Only `input_text` and `output_text` parts are supported.")
+        for key in part:
+            if key not in ("type", "text", "annotations", "logprobs"):
+                raise invalid(f"{where}.{key}", "Not supported in a text part.")
+        pieces.append(text(part.get("text"), f"{where}.text"))
+    return "".join(pieces)
+
+
+def input_messages(value, path: str = "input") -> list[dict]:
+    """`input` (text, or a list of items) as chat completions messages."""
+    if isinstance(value, str):
+        return [{"role": "user", "content": text(value, path)}]
+    if not isinstance(value, list) or not value or len(value) > MAX_ITEMS:
+        raise invalid(path, f"Expected text, or a list of 1 to {MAX_ITEMS} input items.")
+    messages: list[dict] = []
+    for number, item in enumerate(value):
+        where = f"{path}.{number}"
+        if not isinstance(item, dict):
+            raise invalid(where, "Expected an input item object.")
+        kind = item.get("type", "message")
+        if kind not in ITEM_KEYS:
+            raise invalid(f"{where}.type", "Only `message`, `function_call` and `function_call_output` items.")
+        for key in item:
+            if key not in ITEM_KEYS[kind]:
+                raise invalid(f"{where}.{key}", f"Not supported in a `{kind}` item.")
+        if kind == "message":
+            if item.get("role") not in INPUT_ROLES:
+                raise invalid(f"{where}.role", f"Expected one of: {', '.join(INPUT_ROLES)}.")
+            messages.append({"role": item["role"], "content": _parts_text(item.get("content"), f"{where}.content")})
+        elif kind == "function_call":
+            call = {
+                "id": text(item.get("call_id"), f"{where}.call_id", max_length=200),
+                "type": "function",
+                "function": {
+                    "name": function_name(item.get("name"), f"{where}.name"),
+                    "arguments": text(item.get("arguments"), f"{where}.arguments"),
+                },
+            }
+            previous = messages[-1] if messages else None
+            if previous is not None and previous["role"] == "assistant":
+                previous.setdefault("tool_calls", []).append(call)  # the same turn of the model
+            else:
+                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        else:
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": text(item.get("call_id"), f"{where}.call_id", max_length=200),
+                    "content": _parts_text(item.get("output"), f"{where}.output"),
+                }
+            )
+    return messages
+
+
+def response_format(value, path: str = "text") -> dict | None:
+    """`text: {format: ...}` as chat completions' `response_format` (None: plain text)."""
+    if not isinstance(value, dict) or set(value) - {"format", "verbosity"}:
+        raise invalid(path, "Expected {format: {...}}.")
+    if value.get("verbosity") not in (None, "medium"):
+        raise invalid(f"{path}.verbosity", "Only `medium` is supported.")
+    given = value.get("format")
+    if given is None or given == {"type": "text"}:
+        return None
+    if isinstance(given, dict) and given.get("type") == "json_schema":
+        schema = {key: item for key, item in given.items() if key != "type"}
+        return wire_messages.response_format({"type": "json_schema", "json_schema": schema}, f"{path}.format")
+    return wire_messages.response_format(given, f"{path}.format")
+
+
+class ResponseRequestSerializer(serializers.Serializer):
+    """The Responses API parameters we take; any other is refused (400 naming it)."""
+
+    model = StrictChoiceField(choices=settings.OPENAI_ALLOWED_MODELS)
+    input = serializers.JSONField(help_text="Text, or a list of input items.")
+    instructions = StrictCharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    previous_response_id = StrictCharField(required=False, allow_null=True, max_length=64)
+    stream = StrictBooleanField(required=False, allow_null=True, default=False)
+    temperature = StrictFloatField(min_value=0, max_value=2, required=False, allow_null=True)
+    top_p = StrictFloatField(min_value=0, max_value=1, required=False, allow_null=True)
+    max_output_tokens = serializers.IntegerField(
+        min_value=1, max_value=settings.CHAT_MAX_TOKENS_CAP, required=False, allow_null=True
+    )
+    tools = serializers.JSONField(required=False, allow_null=True, help_text="Function tools.")
+    tool_choice = serializers.JSONField(required=False, allow_null=True)
+    parallel_tool_calls = StrictBooleanField(required=False, allow_null=True)
+    text = serializers.JSONField(required=False, allow_null=True)
+    # Accepted, changing nothing here (README): the reply is stored as history either way.
+    store = StrictBooleanField(required=False, allow_null=True)
+    metadata = serializers.DictField(child=StrictCharField(max_length=512), required=False, allow_null=True)
+    user = StrictCharField(max_length=256, required=False, allow_null=True)
+    include = serializers.ListField(child=StrictCharField(), required=False, allow_null=True, max_length=0)
+    truncation = StrictChoiceField(choices=["disabled"], required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        refuse_unknown(self, data)
+        return super().to_internal_value(data)
+
+    def validate_input(self, value):
+        return _unwrapped(input_messages, value)
+
+    def validate_tools(self, value):
+        return None if value is None else _unwrapped(wire_messages.tools, value, flat=True)
+
+    def validate_tool_choice(self, value):
+        return None if value is None else _unwrapped(wire_messages.tool_choice, value, flat=True)
+
+    def validate_text(self, value):
+        return None if value is None else _unwrapped(response_format, value)
+
+    def validate(self, attrs):
+        choice = attrs.get("tool_choice")
+        names = {tool["function"]["name"] for tool in attrs.get("tools") or ()}
+        if choice == "required" and not names:
+            raise serializers.ValidationError({"tool_choice": ["`required` needs `tools`."]})
+        if isinstance(choice, dict) and choice["function"]["name"] not in names:
+            raise serializers.ValidationError({"tool_choice": ["Names no function of `tools`."]})
+        return attrs
