@@ -84,8 +84,9 @@ def _answer_message(reply: Reply | None) -> dict | None:
 
 def conversation_until(*, reply: Reply) -> list[dict]:
     """A chat's conversation as OpenAI messages, up to and including `reply` (what a Responses API
-    call's `previous_response_id` continues): the system prompt, then each turn's tool results and
-    message and its answer's text and tool calls. Past CHAT_HISTORY_BUDGET characters the oldest
+    call's `previous_response_id` continues): each turn's tool results and message and its answer's
+    text and tool calls. As with OpenAI's, earlier `instructions` are not carried over (nor the chat's
+    system prompt, which an API-made chat took from them). Past CHAT_HISTORY_BUDGET characters the oldest
     turns are left out (whole turns, never a tool result without the call it answers)."""
     chat = ChatBot.objects.select_related("config").get(pk=reply.chatbot_id)
     prompts = list(Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE, pk__lte=reply.prompt_id).order_by("pk"))
@@ -110,5 +111,4 @@ def conversation_until(*, reply: Reply) -> list[dict]:
     turns.reverse()
     while turns and turns[0] and turns[0][0]["role"] == "tool":  # its call was left out
         turns.pop(0)
-    messages = [{"role": "system", "content": chat.config.system_prompt}] if chat.config.system_prompt else []
-    return messages + [message for turn in turns for message in turn]
+    return [message for turn in turns for message in turn]
