@@ -66,6 +66,8 @@ def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
         raise PromptNotFound()
     if messages.order_by("-created_at", "-id").values_list("pk", flat=True).first() != prompt.pk:
         raise PromptNotRegenerable()
+    if prompt.tool_results:  # the tools are the API client's: only it can answer this turn again
+        raise PromptNotRegenerable("A turn of tool results is answered again by the client that ran the tools.")
     return _reserved_plan(user=user, chat=chat, content=prompt.content, prompt_id=prompt.pk)
 
 

@@ -164,6 +164,8 @@ export const en = {
     saved: "Saved.",
   },
   reply: {
+    called: "called {names}",
+    toolResults: { one: "{count} tool result", other: "{count} tool results" },
     copy: "Copy",
     copied: "Copied",
     copyByHand: "This browser would not copy it: the text is selected, press Ctrl+C (⌘C on a Mac).",

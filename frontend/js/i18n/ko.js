@@ -163,6 +163,8 @@ export const ko = {
     saved: "저장했어요.",
   },
   reply: {
+    called: "{names} 호출",
+    toolResults: { one: "도구 결과 {count}개", other: "도구 결과 {count}개" },
     copy: "복사",
     copied: "복사했어요",
     copyByHand: "이 브라우저에서는 바로 복사할 수 없어요. 텍스트를 선택해 두었으니 Ctrl+C(Mac은 ⌘C)를 눌러 주세요.",

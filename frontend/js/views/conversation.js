@@ -10,14 +10,15 @@ import { chatTitle } from "../state.js";
 import { contextPanel } from "./context-panel.js";
 import { noticeBox } from "./form.js";
 import { personaLine } from "./personas.js";
-import { answersOf, answerView, author } from "./reply.js";
+import { answersOf, answerView, author, toolResultsLine } from "./reply.js";
 
-function userBubble(text, at) {
+function userBubble(text, at, toolResults) {
   return h(
     "li",
     { class: "message user" },
     author(t("conversation.you"), at),
-    h("div", { class: "text" }, text),
+    toolResultsLine(toolResults),
+    text ? h("div", { class: "text" }, text) : null,
   );
 }
 
@@ -79,8 +80,9 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
     const answer = answerView({ onRegenerate });
     let frame = 0;
     const turn = {
-      user: userBubble(prompt.content, at),
+      user: userBubble(prompt.content, at, prompt.tool_results),
       answer,
+      toolTurn: Boolean(prompt.tool_results?.length),
       /** The answer so far, drawn once per frame while it streams. */
       stream(text) {
         cancelAnimationFrame(frame);
@@ -98,7 +100,9 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
 
   /** Regenerate is offered on the last answer only: the server answers again only the last message. */
   function markLast() {
-    turns.forEach((turn, index) => turn.answer.setLast(index === turns.length - 1 && turn.answer.hasAnswer));
+    // A tool loop's turn (made through the OpenAI-compatible API) is answered again by its client, not here.
+    const last = (turn, index) => index === turns.length - 1 && turn.answer.hasAnswer && !turn.toolTurn;
+    turns.forEach((turn, index) => turn.answer.setLast(last(turn, index)));
   }
 
   function openRename() {

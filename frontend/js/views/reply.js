@@ -28,6 +28,26 @@ export function answersOf(prompt) {
 }
 
 export const answerText = (reply) => reply?.choices?.[0]?.content ?? "";
+const toolCallsOf = (reply) => reply?.choices?.[0]?.tool_calls ?? [];
+
+/** A collapsed "called `get_weather`" line; opened, each call with its arguments. Null without calls. */
+export function toolCallsLine(calls) {
+  if (!calls.length) return null;
+  const names = [...new Set(calls.map((call) => call.function.name))];
+  const [before, after] = t("reply.called", { names: "\u0001" }).split("\u0001");
+  const codes = names.flatMap((name, index) => [index ? ", " : null, h("code", {}, name)]);
+  const summary = h("summary", {}, before, ...codes, after);
+  const each = calls.map((call) => h("pre", {}, `${call.function.name}(${call.function.arguments})`));
+  return h("details", { class: "tool-calls" }, summary, ...each);
+}
+
+/** A collapsed line for the tool results a turn sent ("2 tool results"); null without any. */
+export function toolResultsLine(results) {
+  if (!results?.length) return null;
+  const summary = h("summary", {}, t("reply.toolResults", { count: results.length }));
+  const each = results.map((result) => h("pre", {}, `${result.tool_call_id}: ${result.content}`));
+  return h("details", { class: "tool-calls" }, summary, ...each);
+}
 const stopped = (reply) => reply?.choices?.[0]?.finish_reason === "cancelled";
 
 /** Put the text on the clipboard: true, or false where the browser will not (then select it to copy by hand). */
@@ -60,6 +80,7 @@ export function answerView({ onRegenerate }) {
 
   const time = h("time");
   const body = h("div", { class: "text markdown" });
+  const calls = h("div", { class: "tool-calls-slot" });
   const note = h("p", { class: "note", hidden: true });
   const olderNote = h("p", { class: "note", hidden: true }, t("reply.olderShown"));
 
@@ -87,6 +108,7 @@ export function answerView({ onRegenerate }) {
     { class: "message assistant" },
     h("p", { class: "author" }, t("conversation.assistant"), time),
     body,
+    calls,
     note,
     olderNote,
     actions,
@@ -96,6 +118,7 @@ export function answerView({ onRegenerate }) {
     const reply = replies[shown];
     element.classList.remove("pending");
     body.replaceChildren(renderMarkdown(answerText(reply)));
+    calls.replaceChildren(...[toolCallsLine(toolCallsOf(reply))].filter(Boolean));
     setTime(time, reply?.created_at);
     note.hidden = !stopped(reply);
     note.textContent = note.hidden ? "" : t("conversation.stopped");
@@ -155,6 +178,7 @@ export function answerView({ onRegenerate }) {
     write(text) {
       element.classList.add("pending");
       body.replaceChildren(renderMarkdown(text));
+      calls.replaceChildren();
       note.hidden = true;
       olderNote.hidden = true;
     },
