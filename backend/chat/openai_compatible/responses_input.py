@@ -13,7 +13,13 @@ from rest_framework import serializers
 from chat.openai_compatible import messages as wire_messages
 from chat.openai_compatible.messages import function_name, invalid, text
 from chat.openai_compatible.serializers import _unwrapped, refuse_unknown
-from core.serializer_fields import StrictBooleanField, StrictCharField, StrictChoiceField, StrictFloatField
+from core.serializer_fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictFloatField,
+    StrictIntegerField,
+)
 
 MAX_ITEMS = 256
 INPUT_ROLES = ("user", "system", "developer", "assistant")
@@ -100,7 +106,11 @@ def response_format(value, path: str = "text") -> dict | None:
         return None
     if isinstance(given, dict) and given.get("type") == "json_schema":
         schema = {key: item for key, item in given.items() if key != "type"}
-        return wire_messages.response_format({"type": "json_schema", "json_schema": schema}, f"{path}.format")
+        try:
+            return wire_messages.response_format({"type": "json_schema", "json_schema": schema}, f"{path}.format")
+        except serializers.ValidationError as error:  # the Responses API's format is flat: name its own fields
+            where, message = next(iter(error.detail.items()))
+            raise invalid(where.replace(".format.json_schema", ".format"), str(message[0])) from error
     return wire_messages.response_format(given, f"{path}.format")
 
 
@@ -114,7 +124,7 @@ class ResponseRequestSerializer(serializers.Serializer):
     stream = StrictBooleanField(required=False, allow_null=True, default=False)
     temperature = StrictFloatField(min_value=0, max_value=2, required=False, allow_null=True)
     top_p = StrictFloatField(min_value=0, max_value=1, required=False, allow_null=True)
-    max_output_tokens = serializers.IntegerField(
+    max_output_tokens = StrictIntegerField(
         min_value=1, max_value=settings.CHAT_MAX_TOKENS_CAP, required=False, allow_null=True
     )
     tools = serializers.JSONField(required=False, allow_null=True, help_text="Function tools.")

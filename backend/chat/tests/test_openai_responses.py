@@ -229,6 +229,9 @@ def test_another_users_response_is_a_404_in_openais_shape(server, key, user):
         ({"input": [{"type": "input_image", "image_url": "https://x"}]}, "input.0.type"),
         ({"input": [{"role": "user", "content": [{"type": "input_file", "file_id": "f"}]}]}, "input.0.content.0.type"),
         ({"include": ["reasoning.encrypted_content"]}, "include"),
+        ({"max_output_tokens": "5"}, "max_output_tokens"),
+        ({"truncation": "auto"}, "truncation"),
+        ({"text": {"format": {"type": "json_schema", "name": "a", "schema": 3}}}, "text.format.schema"),
         ({"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}, "input"),
     ],
 )
