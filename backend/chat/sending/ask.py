@@ -60,6 +60,7 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
     with finish_reason "cancelled": it was shown, so it counts.
     """
     received: list[str] = []
+    shown = False  # anything relayed: text, or a tool call's pieces
     storing = False
     upstream = gateway.stream(plan.request)
     try:
@@ -67,6 +68,7 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
             async for item in upstream:
                 if isinstance(item, StreamPieces):
                     received.extend(piece for piece in item if isinstance(piece, str))  # choice 0's text
+                    shown = True
                     yield item
                     continue
                 storing = True
@@ -81,7 +83,7 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
         if not storing:
             logger.info("stream cancelled by the client chat=%s after=%s pieces", plan.chat_id, len(received))
             await upstream.aclose()
-            await asyncio.shield(store_cancelled(plan=plan, received=received))
+            await asyncio.shield(store_cancelled(plan=plan, received=received, shown=shown))
         raise
     except BaseException as error:
         if not storing:

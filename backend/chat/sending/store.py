@@ -125,9 +125,10 @@ async def store_once(plan: SendPlan, completion: Completion, *, delivered: bool)
         raise
 
 
-async def store_cancelled(*, plan: SendPlan, received: list[str]) -> None:
-    """Keep what the user already saw of a reply they stopped; nothing seen costs nothing."""
-    if not received:
+async def store_cancelled(*, plan: SendPlan, received: list[str], shown: bool = False) -> None:
+    """Keep what the user already saw of a reply they stopped (its text; pieces of tool calls were
+    seen too, and count, though an unfinished call is not kept); nothing seen costs nothing."""
+    if not received and not shown:
         await run_db(quota_release, reservation=plan.reservation)
         return
     choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")

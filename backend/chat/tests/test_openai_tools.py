@@ -3,6 +3,7 @@ structured outputs and several choices, driven by the official `openai` SDK agai
 
 import asyncio
 import json
+import time
 
 import openai
 import pytest
@@ -271,3 +272,24 @@ def test_an_unknown_path_is_openais_404(server, key):
     assert refused.value.body["type"] == "invalid_request_error"
     assert refused.value.body["code"] == "unknown_url"
     assert "/api/openai/v1/embeddings" in refused.value.body["message"]
+
+
+def test_a_client_gone_mid_tool_call_is_charged_for_what_it_saw(server, key, user, mock_llm):
+    stream = sdk(server, key).chat.completions.create(
+        model=MODEL,
+        messages=[{"role": "user", "content": "Busan [[mock:chunk_delay=0.3]]"}],
+        tools=[WEATHER, TIME],
+        stream=True,
+    )
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.tool_calls:
+            break  # the first piece of the first call
+    stream.close()
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not Choice.objects.filter(reply__chatbot__user=user).exists():
+        time.sleep(0.1)
+    choice = Choice.objects.get(reply__chatbot__user=user)
+    assert choice.finish_reason == "cancelled"
+    assert mock_llm.requests()[-1]["disconnected"] is True
+    assert used(user) == 1
