@@ -24,7 +24,7 @@ from chat.history import conversation_until
 from chat.models import Choice, Reply
 from chat.openai_compatible.responses_input import ResponseRequestSerializer
 from chat.openai_compatible.responses_wire import ResponseMeta, new_response_id, response_body, response_events
-from chat.openai_compatible.serializers import message_text
+from chat.openai_compatible.serializers import message_size
 from chat.openai_compatible.views import OPENAI_ERRORS, ChatCompletionsView, openai_exception_handler, stored_turn
 from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
 
@@ -64,9 +64,11 @@ class ResponsesView(AsyncSendView):
         history: list[dict] = []
         if previous_id := body.get("previous_response_id"):
             previous = _owned_response(user, previous_id, param="previous_response_id")
+            if chat_id is not None and chat_id != previous.chatbot_id:
+                raise serializers.ValidationError({"X-Chat-ID": ["Names another chat than `previous_response_id`."]})
             chat_id, history = previous.chatbot_id, conversation_until(reply=previous)
         given = body["input"]
-        if sum(len(message_text(message)) for message in given) > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
+        if sum(message_size(message) for message in given) > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
             raise serializers.ValidationError({"input": ["The input is too long."]})
         conversation = history + given
         if not any(message["role"] == "user" for message in conversation):

@@ -28,6 +28,12 @@ def message_text(message: dict) -> str:
     return wire_messages.content_text(message.get("content"))
 
 
+def message_size(message: dict) -> int:
+    """Characters of a message toward the input limit: its text and its tool calls' arguments."""
+    calls = message.get("tool_calls") or ()
+    return len(message_text(message)) + sum(len(call["function"]["arguments"]) for call in calls)
+
+
 def refuse_unknown(serializer: serializers.Serializer, data, *, known: tuple[str, ...] = ()) -> None:
     """A field we do not take is a 400 naming it, never silently dropped."""
     if isinstance(data, dict):
@@ -86,7 +92,7 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
 
     def validate_messages(self, value):
         checked = _unwrapped(wire_messages.messages, value, max_messages=MAX_MESSAGES)
-        total = sum(len(message_text(message)) for message in checked)
+        total = sum(message_size(message) for message in checked)
         if total > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
             raise serializers.ValidationError(
                 f"The messages are too long: at most {settings.OPENAI_COMPAT_MAX_INPUT_CHARS} characters in all."

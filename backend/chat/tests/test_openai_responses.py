@@ -242,3 +242,18 @@ def test_unsupported_fields_are_400s_naming_them(server, key, user, options, par
     assert refused.value.body["param"] == param
     assert refused.value.body["type"] == "invalid_request_error"
     assert used(user) == 0
+
+
+def test_x_chat_id_naming_another_chat_than_previous_response_id_is_a_400(server, key, user):
+    client = sdk(server, key)
+    first = client.responses.create(model=MODEL, input="one")
+    other = client.responses.create(model=MODEL, input="two")
+    other_chat = Reply.objects.get(response_id=other.id).chatbot_id
+
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(
+            model=MODEL, input="three", previous_response_id=first.id, extra_headers={"X-Chat-ID": str(other_chat)}
+        )
+
+    assert refused.value.body["param"] == "X-Chat-ID"
+    assert used(user) == 2
