@@ -136,7 +136,9 @@ def test_detail_shows_prompts_oldest_first_with_their_replies(auth_client, user)
 
     assert [p["id"] for p in body["prompts"]] == [first.pk, second.pk]
     reply = body["prompts"][0]["reply"]
-    assert reply["choices"] == [{"index": 0, "role": "assistant", "content": "first!", "finish_reason": "stop"}]
+    assert reply["choices"] == [
+        {"index": 0, "role": "assistant", "content": "first!", "tool_calls": [], "finish_reason": "stop"}
+    ]
     assert {"prompt_tokens", "completion_tokens", "total_tokens", "model"} <= set(reply)
 
 
