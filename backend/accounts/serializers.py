@@ -7,7 +7,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.exceptions import EmailTaken
+from accounts.exceptions import EmailDomainRefused, EmailTaken
+from accounts.invites import email_domain_allowed
 from accounts.models import ApiKey, User, UserManager
 from accounts.selectors import email_in_use
 from accounts.services import password_reset_user
@@ -29,10 +30,17 @@ class SignupSerializer(StrictModelSerializer):
     """Only these fields are read from the body; anything else (`is_staff`...) is ignored."""
 
     password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+    invite_code = StrictCharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Needed when sign-up is by invitation (`GET signup/policy/` says `mode: invite`).",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "email", "password", "nickname", "born_year", "job"]
+        fields = ["id", "email", "password", "invite_code", "nickname", "born_year", "job"]
         read_only_fields = ["id"]
         extra_kwargs = {
             "job": {"allow_null": True},
@@ -44,15 +52,26 @@ class SignupSerializer(StrictModelSerializer):
     def validate_email(self, value: str) -> str:
         if email_in_use(value):  # told with the other fields' errors; user_create checks again
             raise serializers.ValidationError(EmailTaken.default_detail)
+        if not email_domain_allowed(UserManager.normalize_email(value)):
+            raise serializers.ValidationError(EmailDomainRefused().detail)
         return UserManager.normalize_email(value)
 
     def validate(self, attrs):
-        candidate = User(**{key: value for key, value in attrs.items() if key != "password"})
+        fields = {key: value for key, value in attrs.items() if key not in ("password", "invite_code")}
+        candidate = User(**fields)
         try:
             password_validation.validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as error:
             raise serializers.ValidationError({"password": list(error.messages)}) from error
         return attrs
+
+
+class SignupPolicySerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["open", "invite", "closed"], help_text="SIGNUP_MODE.")
+    email_domains = serializers.ListField(
+        child=serializers.CharField(), help_text="Domains an address must be in; empty: any."
+    )
+    require_verified_email = serializers.BooleanField(help_text="Whether chatting waits for a confirmed address.")
 
 
 class UserSerializer(StrictModelSerializer):
