@@ -184,6 +184,11 @@ class MockOpenAI(FakeServer):
             return
         model = body.get("model") or "gpt-4o-mini"
         text = reply_text(messages, behaviour.words)
+        finish_reason = "stop"
+        # Like OpenAI's: the answer stops at `max_tokens` (or `max_completion_tokens`), finish_reason "length".
+        cap = body.get("max_completion_tokens") or body.get("max_tokens")
+        if isinstance(cap, int) and cap > 0 and _count_tokens(text) > cap:
+            text, finish_reason = " ".join(text.split()[:cap]), "length"
         if behaviour.unstorable:
             text += " nul\x00 surrogate\ud800 end"
         completion_id = f"chatcmpl-mock{int(time.time() * 1000)}"
@@ -215,7 +220,7 @@ class MockOpenAI(FakeServer):
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "finish_reason": finish_reason,
                             "logprobs": None,
                         }
                     ],
@@ -224,9 +229,9 @@ class MockOpenAI(FakeServer):
             )
             record.finished = True
             return
-        await self.stream(send, receive, record, behaviour, completion_id, model, text, usage)
+        await self.stream(send, receive, record, behaviour, completion_id, model, text, usage, finish_reason)
 
-    async def stream(self, send, receive, record, behaviour, completion_id, model, text, usage):
+    async def stream(self, send, receive, record, behaviour, completion_id, model, text, usage, finish_reason="stop"):
         await send(
             {
                 "type": "http.response.start",
@@ -263,7 +268,7 @@ class MockOpenAI(FakeServer):
                 if not await event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}):
                     return
                 record.chunks_sent += 1
-            await event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            await event({"choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]})
             if (record.body.get("stream_options") or {}).get("include_usage"):
                 await event({"choices": [], "usage": usage})
             await event("[DONE]")

@@ -12,10 +12,12 @@ from rest_framework.test import APIClient
 
 from accounts.invites import invite_create, invite_hash
 from accounts.models import Invite, User
-from accounts.tests.test_social_login import Browser, fake_provider, github, logged_in, providers  # noqa: F401
+from accounts.tests import test_social_login as social
+from accounts.tests.test_social_login import Browser, github, logged_in
 from chat.models import AllowanceGroup
 
 SIGNUP = "/api/v1/auth/signup/"
+fake_provider, providers = social.fake_provider, social.providers  # the fake GitHub, as there
 pytestmark = pytest.mark.django_db
 
 
