@@ -47,7 +47,9 @@ function signedInPage(main, { path, activeChatId }) {
 }
 
 function route({ focus } = {}) {
-  const path = location.hash.replace(/^#/, "") || "/chats";
+  const hashPath = location.hash.replace(/^#/, "") || "/chats";
+  // A shared sign-up link carries its invite code: #/signup?invite=CODE.
+  const path = hashPath.startsWith("/signup?") ? "/signup" : hashPath;
   const notice = noticeFor(path);
   if (path === "/login" || path === "/signup") {
     if (api.hasSession()) {
