@@ -154,6 +154,21 @@ async function json(path, options) {
 
 // --- Accounts -------------------------------------------------------------------------------
 
+// --- Staff -------------------------------------------------------------------------------------
+
+const periodQuery = (period) => new URLSearchParams(period).toString();
+
+/** Who used what over `{since, until}` (staff only; 404 for anyone else). */
+export const staffUsage = (period = {}) => json(`/staff/usage/?${periodQuery(period)}`);
+
+/** The same period's book as a CSV file (a Blob). */
+export async function staffUsageCsv(period = {}) {
+  const response = await request(`/staff/usage.csv?${periodQuery(period)}`, { accept: "text/csv" });
+  return response.blob();
+}
+
+// --- Accounts (sign-up policy) ---------------------------------------------------------------------
+
 export const signupPolicy = () => json("/auth/signup/policy/", { auth: false });
 
 export function signup(fields) {

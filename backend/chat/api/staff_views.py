@@ -111,6 +111,10 @@ class StaffUsageView(APIView):
 class StaffUsageCsvView(APIView):
     permission_classes = [IsStaff]
 
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is CSV whatever the Accept header says (errors are still JSON).
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         parameters=[PeriodSerializer],
         responses={

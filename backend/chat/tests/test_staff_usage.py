@@ -58,7 +58,7 @@ def test_the_csv_has_a_row_per_day_user_and_model(client_for, mock_llm):
     user = UserFactory(email="kim@school.example")
     send(client_for(user), ChatBotFactory(user=user), "[[mock:words=3]] a")
 
-    answer = staff.get("/api/v1/staff/usage.csv")
+    answer = staff.get("/api/v1/staff/usage.csv", HTTP_ACCEPT="text/csv")
 
     assert answer.status_code == 200
     assert answer["Content-Type"].startswith("text/csv")
