@@ -43,6 +43,7 @@ from chat.allowances import (
     user_tokens_used,
     windows_at,
 )
+from chat.budget_alerts import alerts_due
 from chat.models import DailyUsage, ModelUsage, QuotaReservation, ServiceBudgetLock
 from core.errors import ApplicationError
 from core.metrics import (
@@ -263,25 +264,42 @@ def quota_reserve(
                     TOKEN_REFUSALS.inc()
                     left = max(0, limit - settled - held)
                     raise TokenQuotaExceeded(window=window, limit=limit, remaining=left, needed=tokens, quota=status)
-        if any(ceiling is not None for ceiling in ceilings.values()):
-            ServiceBudgetLock.objects.select_for_update().get_or_create(pk=1)
-            for window in (day_window, month_window):
-                if (ceiling := ceilings[window.name]) is not None:
-                    used = service_tokens_used(window, at)
-                    SERVICE_TOKENS_USED.labels(window.name).set(used)
-                    SERVICE_TOKENS_LIMIT.labels(window.name).set(ceiling)
-                    if used + tokens > ceiling:
-                        SERVICE_BUDGET_REFUSALS.inc()
-                        raise ServiceBudgetExhausted(window=window, quota=status)
-        reservation = QuotaReservation.objects.create(
-            usage=usage, created_at=at, expires_at=at + reservation_lifetime(), tokens=tokens
-        )
+        refusal = _service_check(ceilings=ceilings, windows=(day_window, month_window), tokens=tokens, at=at)
+        if refusal is None:
+            reservation = QuotaReservation.objects.create(
+                usage=usage, created_at=at, expires_at=at + reservation_lifetime(), tokens=tokens
+            )
+    if refusal is not None:  # raised once the alert it may have recorded is committed
+        SERVICE_BUDGET_REFUSALS.inc()
+        raise ServiceBudgetExhausted(window=refusal, quota=status)
     status = QuotaStatus.build(
         limit=allowance.daily_limit, used=usage.used, in_flight=in_flight + 1, resets_at=day_window.resets_at
     )
     return Reservation(
         id=reservation.pk, usage_id=usage.pk, status=status, user_id=user.pk, day=usage.day, tokens=tokens
     )
+
+
+def _service_check(*, ceilings: dict, windows: tuple[Window, Window], tokens: int, at) -> Window | None:
+    """Under the one service row lock: the window whose ceiling `tokens` more would pass (None if
+    they fit), the levels passed recorded for the staff's mail (chat.budget_alerts)."""
+    if all(ceiling is None for ceiling in ceilings.values()):
+        return None
+    lock, _ = ServiceBudgetLock.objects.select_for_update().get_or_create(pk=1)
+    refused, changed = None, False
+    for window in windows:
+        if (ceiling := ceilings[window.name]) is None:
+            continue
+        used = service_tokens_used(window, at)
+        SERVICE_TOKENS_USED.labels(window.name).set(used)
+        SERVICE_TOKENS_LIMIT.labels(window.name).set(ceiling)
+        fits = used + tokens <= ceiling
+        changed |= alerts_due(lock, window=window, used=used + tokens if fits else ceiling, ceiling=ceiling)
+        if not fits and refused is None:
+            refused = window
+    if changed:
+        lock.save(update_fields=["alerts"])
+    return refused
 
 
 def quota_commit(

@@ -208,3 +208,26 @@ def test_each_reply_has_a_cost_from_the_price_table_and_usage_is_kept_per_model(
     assert answer.json()["reply"]["cost"] == f"{expected:.8f}"
     assert (usage.model, usage.completions, usage.completion_tokens) == ("gpt-4o-mini", 1, 10)
     assert float(usage.cost) == pytest.approx(expected)
+
+
+@pytest.mark.django_db(transaction=True)  # the mail leaves when the reservation commits
+def test_staff_are_mailed_once_when_the_service_passes_80_and_100_percent(client_for, mock_llm, settings, mailoutbox):
+    settings.SERVICE_DAILY_TOKENS = 1000
+    UserFactory(is_staff=True, email="ops@school.example")
+    user = UserFactory()
+    client = client_for(user)
+
+    def ask(words):
+        return send(
+            client, ChatBotFactory(user=user, config__max_tokens=words), f"[[mock:words={words}]] go"
+        ).status_code
+
+    assert ask(300) == 201  # about a third
+    assert mailoutbox == []
+    assert ask(500) == 201  # 80 % passed
+    assert [m.subject for m in mailoutbox] == ["Chatbot: the service's token budget for today is 80 % used"]
+    assert ask(300) == 503  # the ceiling: refused, and said once
+    assert ask(300) == 503
+    assert len(mailoutbox) == 2
+    assert "used up" in mailoutbox[1].subject
+    assert mailoutbox[1].to == ["ops@school.example"]
