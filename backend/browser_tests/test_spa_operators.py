@@ -1,6 +1,7 @@
 """The operator's side in the web app: the sign-up page's invite code, and the staff's usage page."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -120,3 +121,24 @@ def log_in_as(page, user, korean):
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()
     expect(page.get_by_role("button", name="로그아웃")).to_be_visible()
+
+
+def test_a_github_sign_up_carries_the_invite_code_typed_on_the_sign_up_page(social_app):
+    from browser_tests.test_spa_social import consent_on_github
+
+    page, _ = social_app(SIGNUP_MODE="invite")
+    group = AllowanceGroup.objects.create(name="class-b")
+    code = invite_create(uses=1, groups=[group])
+
+    page.get_by_role("button", name="Continue with GitHub").click()  # from the log-in page: no code
+    consent_on_github(page, login="no-code", email="nocode@example.com")
+    expect(page.get_by_role("alert").filter(has_text="needs an invite code")).to_be_visible()
+
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Invite code").fill(code)
+    with page.expect_request(re.compile(r".*/social/github/start/\?.*invite=.*")):
+        page.get_by_role("button", name="Continue with GitHub").click()
+    consent_on_github(page, login="invited", email="invited@example.com")
+
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert list(group.members.values_list("email", flat=True)) == ["invited@example.com"]
