@@ -193,3 +193,23 @@ def test_a_new_social_user_outside_the_domains_is_refused(providers, settings):
 
     assert outside["error"] == no_address["error"] == "email_domain"
     assert inside["email"] == "kim@school.example"
+
+
+def test_an_invite_made_in_the_admin_shows_its_code_once_and_keeps_only_its_hash(client, settings):
+    settings.SIGNUP_MODE = "invite"
+    admin = User.objects.create_superuser("boss@example.com", "x")
+    group = AllowanceGroup.objects.create(name="class-c")
+    client.force_login(admin)
+
+    answer = client.post(
+        "/admin/accounts/invite/add/",
+        {"note": "spring class", "max_uses": "2", "expires_at_0": "", "expires_at_1": "", "groups": [group.pk]},
+        follow=True,
+    )
+
+    shown = [str(message) for message in answer.context["messages"]]
+    code = shown[0].split("The invite code is ")[1].split(" ")[0]
+    invite = Invite.objects.get()
+    assert invite.code_hash == invite_hash(code) and code not in invite.hint
+    assert signup("new@example.com", invite_code=code).status_code == 201
+    assert list(group.members.values_list("email", flat=True)) == ["new@example.com"]
