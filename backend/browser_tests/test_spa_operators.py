@@ -142,3 +142,15 @@ def test_a_github_sign_up_carries_the_invite_code_typed_on_the_sign_up_page(soci
 
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert list(group.members.values_list("email", flat=True)) == ["invited@example.com"]
+
+
+def test_the_usage_page_says_what_is_left_of_the_token_budgets(app):
+    user = UserFactory(daily_tokens=5000)
+    page, _ = app(CHAT_MONTHLY_TOKENS="90000")
+    log_in(page, user)
+    page.get_by_role("link", name="Usage").click()
+
+    expect(page.locator(".token-budgets li[data-window=daily]")).to_have_text(
+        "Tokens today: 0 of 5,000 used, 5,000 left"
+    )
+    expect(page.locator(".token-budgets li[data-window=monthly]")).to_contain_text("of 90,000 used")

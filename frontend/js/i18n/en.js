@@ -188,6 +188,10 @@ export const en = {
     today: "Today",
     quotaUsed: { one: "{used} of {limit} message used today", other: "{used} of {limit} messages used today" },
     quotaLeft: "{remaining} left, resets {relative} ({time})",
+    tokenBudget: {
+      daily: "Tokens today: {used} of {limit} used, {remaining} left",
+      monthly: "Tokens this month: {used} of {limit} used, {remaining} left",
+    },
     lastDays: "The last {days} days",
     repliesTitle: "Replies per day",
     tokensTitle: "Tokens per day",

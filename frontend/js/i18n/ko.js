@@ -187,6 +187,10 @@ export const ko = {
     today: "오늘",
     quotaUsed: "오늘 {limit}회 중 {used}회 사용",
     quotaLeft: "{remaining}회 남음 · {relative}({time}) 초기화",
+    tokenBudget: {
+      daily: "오늘 토큰: {limit}개 중 {used}개 사용, {remaining}개 남음",
+      monthly: "이번 달 토큰: {limit}개 중 {used}개 사용, {remaining}개 남음",
+    },
     lastDays: "최근 {days}일",
     repliesTitle: "일별 답변 수",
     tokensTitle: "일별 토큰",
