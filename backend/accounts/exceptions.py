@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from core.errors import ApplicationError, NotFound
 
 
@@ -62,3 +64,41 @@ class SocialLoginRefused(AccountError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class SignupClosed(AccountError):
+    """SIGNUP_MODE is `closed`."""
+
+    status, code = 403, "signup_closed"
+    default_detail = "Sign-up is closed: this service takes no new accounts."
+
+
+class _FieldRefusal(AccountError):
+    """A refusal about one field: `detail`, and the field's error in DRF's shape."""
+
+    field = ""
+
+    def __init__(self):
+        super().__init__(param=self.field)
+
+    def body(self) -> dict:
+        return {"detail": self.detail, self.field: [self.detail]}
+
+
+class InviteRequired(_FieldRefusal):
+    field, code = "invite_code", "invite_required"
+    default_detail = "Sign-up needs an invite code. Ask the people who run this service for one."
+
+
+class InviteInvalid(_FieldRefusal):
+    field, code = "invite_code", "invite_invalid"
+    default_detail = "This invite code is not valid: it is wrong, expired or used up."
+
+
+class EmailDomainRefused(_FieldRefusal):
+    field, code = "email", "email_domain_refused"
+
+    @property
+    def default_detail(self) -> str:  # the domains allowed now
+        domains = ", ".join(settings.SIGNUP_EMAIL_DOMAINS)
+        return f"Sign-up is only open to addresses at {domains}."

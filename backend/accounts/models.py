@@ -49,7 +49,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     daily_limit = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Completions per day for this user; empty means the service default (CHAT_DAILY_LIMIT).",
+        help_text="Completions per day for this user; empty means their groups' or CHAT_DAILY_LIMIT.",
+    )
+    daily_tokens = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Tokens per day for this user; empty means their groups' or CHAT_DAILY_TOKENS."
+    )
+    monthly_tokens = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Tokens per calendar month for this user; empty means their groups' or CHAT_MONTHLY_TOKENS.",
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
@@ -123,3 +131,27 @@ class SocialLoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {self.user} ({self.provider})"
+
+
+class Invite(models.Model):
+    """A code that lets people sign up while SIGNUP_MODE is `invite` (and puts them in `groups`).
+
+    Only a SHA-256 of the code is kept (it is 80 random bits: nothing to guess from the hash); `hint`
+    is its first characters, for the admin's list. `uses` is counted by one conditional UPDATE, so
+    however many signups race for the last use, one gets it.
+    """
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8)
+    max_uses = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never.")
+    groups = models.ManyToManyField("chat.AllowanceGroup", blank=True, related_name="invites")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.uses}/{self.max_uses})"

@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.contrib.rest_framework_simplejwt import TokenObtainPairSerializerExtension
@@ -7,15 +9,28 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.exceptions import EmailTaken
+from accounts.exceptions import EmailDomainRefused, EmailTaken
+from accounts.invites import email_domain_allowed
 from accounts.models import ApiKey, User, UserManager
 from accounts.selectors import email_in_use
 from accounts.services import password_reset_user
 from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
 from accounts.tokens import refresh_for_login
-from chat.quota import quota_status_for
+from chat.allowances import allowance_for
+from chat.quota import quota_status_for, token_status_for
 from core.serializer_fields import StrictCharField, StrictModelSerializer
+
+
+class TokenBudgetSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(allow_null=True, help_text="Tokens (prompt + completion); null: no limit.")
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True, help_text="Less what sends in flight hold; null: no limit.")
+
+
+class TokenBudgetsSerializer(serializers.Serializer):
+    daily = TokenBudgetSerializer()
+    monthly = TokenBudgetSerializer(help_text="The calendar month, in the server's time zone.")
 
 
 class QuotaSerializer(serializers.Serializer):
@@ -23,16 +38,35 @@ class QuotaSerializer(serializers.Serializer):
     used = serializers.IntegerField()
     remaining = serializers.IntegerField()
     resets_at = serializers.DateTimeField()
+    tokens = TokenBudgetsSerializer()
+
+
+class AllowanceSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=["user", "group", "default"],
+        help_text="Which allowance applies: set for you, your groups' (the most generous), or the service's.",
+    )
+    groups = serializers.ListField(child=serializers.CharField(), help_text="The groups you are in.")
+    models = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="The models you may use; null: every allowed one."
+    )
 
 
 class SignupSerializer(StrictModelSerializer):
     """Only these fields are read from the body; anything else (`is_staff`...) is ignored."""
 
     password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+    invite_code = StrictCharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Needed when sign-up is by invitation (`GET signup/policy/` says `mode: invite`).",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "email", "password", "nickname", "born_year", "job"]
+        fields = ["id", "email", "password", "invite_code", "nickname", "born_year", "job"]
         read_only_fields = ["id"]
         extra_kwargs = {
             "job": {"allow_null": True},
@@ -44,10 +78,13 @@ class SignupSerializer(StrictModelSerializer):
     def validate_email(self, value: str) -> str:
         if email_in_use(value):  # told with the other fields' errors; user_create checks again
             raise serializers.ValidationError(EmailTaken.default_detail)
+        if not email_domain_allowed(UserManager.normalize_email(value)):
+            raise serializers.ValidationError(EmailDomainRefused().detail)
         return UserManager.normalize_email(value)
 
     def validate(self, attrs):
-        candidate = User(**{key: value for key, value in attrs.items() if key != "password"})
+        fields = {key: value for key, value in attrs.items() if key not in ("password", "invite_code")}
+        candidate = User(**fields)
         try:
             password_validation.validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as error:
@@ -55,8 +92,17 @@ class SignupSerializer(StrictModelSerializer):
         return attrs
 
 
+class SignupPolicySerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["open", "invite", "closed"], help_text="SIGNUP_MODE.")
+    email_domains = serializers.ListField(
+        child=serializers.CharField(), help_text="Domains an address must be in; empty: any."
+    )
+    require_verified_email = serializers.BooleanField(help_text="Whether chatting waits for a confirmed address.")
+
+
 class UserSerializer(StrictModelSerializer):
     quota = serializers.SerializerMethodField()
+    allowance = serializers.SerializerMethodField(help_text="Which allowance applies to you, and why.")
     social_accounts = LinkedSocialAccountSerializer(source="socialaccount_set", many=True, read_only=True)
     has_password = serializers.SerializerMethodField(help_text="Whether email and password log this user in.")
 
@@ -70,14 +116,22 @@ class UserSerializer(StrictModelSerializer):
             "born_year",
             "job",
             "quota",
+            "allowance",
+            "is_staff",
             "social_accounts",
             "has_password",
         ]
-        read_only_fields = ["id", "email", "email_verified", "quota"]
+        read_only_fields = ["id", "email", "email_verified", "quota", "allowance", "is_staff"]
         extra_kwargs = {"job": {"allow_null": True}, "born_year": {"allow_null": True}}
 
     def get_quota(self, user: User) -> QuotaSerializer:
-        return QuotaSerializer(quota_status_for(user)).data
+        return QuotaSerializer({**asdict(quota_status_for(user)), "tokens": token_status_for(user)}).data
+
+    def get_allowance(self, user: User) -> AllowanceSerializer:
+        allowance = allowance_for(user)
+        models = sorted(allowance.models) if allowance.models is not None else None
+        groups = list(user.allowance_groups.values_list("name", flat=True))
+        return AllowanceSerializer({"source": allowance.source, "groups": groups, "models": models}).data
 
     def get_has_password(self, user: User) -> bool:
         return can_log_in_with_password(user)

@@ -17,19 +17,26 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import mail
 from accounts.exceptions import AccountError, EmailTaken, NothingToVerify, OwnerNotProven
+from accounts.invites import email_domain_check, invite_hash, invite_take, signup_open_check
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
 from accounts.selectors import email_in_use
 
 VERIFY_SALT = "accounts.email-verification"
 
 
-def user_create(*, email: str, password: str, **profile) -> User:
-    """A new account; EmailTaken if the address, in any case, has one already."""
+def user_create(*, email: str, password: str, invite_code: str | None = None, **profile) -> User:
+    """A new account, if SIGNUP_MODE and SIGNUP_EMAIL_DOMAINS let it in (accounts.invites: SignupClosed,
+    EmailDomainRefused, InviteRequired, InviteInvalid); EmailTaken if the address, in any case, has
+    one already. An invite's use is taken with the account, all or nothing."""
+    signup_open_check()
+    email_domain_check(email)
     if email_in_use(email):
         raise EmailTaken()
     try:
         with transaction.atomic():
+            groups = invite_take(code_hash=invite_hash(invite_code) if invite_code else None)
             user = User.objects.create_user(email=email, password=password, **profile)
+            user.allowance_groups.add(*groups)
     except IntegrityError as error:  # a concurrent signup with the same email won the race
         raise EmailTaken() from error
     email_verification_send(user=user)  # committed: the link in the mail points at a real account

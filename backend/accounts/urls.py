@@ -5,6 +5,7 @@ from accounts.social import views as social
 
 urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
+    path("signup/policy/", views.SignupPolicyView.as_view(), name="signup-policy"),
     path("token/", views.LoginView.as_view(), name="token"),
     path("token/refresh/", views.RefreshView.as_view(), name="token-refresh"),
     path("logout/", views.LogoutView.as_view(), name="logout"),

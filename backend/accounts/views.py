@@ -13,6 +13,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api_keys import api_key_create_for_owner, api_key_revoke
+from accounts.invites import signup_open_check, signup_policy
 from accounts.selectors import api_keys_of
 from accounts.serializers import (
     ApiKeyCreateSerializer,
@@ -24,6 +25,7 @@ from accounts.serializers import (
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
     RotatingTokenRefreshSerializer,
+    SignupPolicySerializer,
     SignupSerializer,
     TokenObtainPairSerializer,
     UserSerializer,
@@ -48,8 +50,31 @@ class SignupView(generics.CreateAPIView):
     authentication_classes: list = []
     throttle_classes = [AuthRateThrottle]
 
+    @extend_schema(
+        responses={
+            201: SignupSerializer,
+            400: OpenApiResponse(
+                description="Field errors; `invite_code` missing or not valid; `email` outside the domains."
+            ),
+            403: OpenApiResponse(ErrorDetailSerializer, description="Sign-up is closed (`SIGNUP_MODE=closed`)."),
+        }
+    )
+    def post(self, request, *args, **kwargs):
+        signup_open_check()  # before anything else is looked at
+        return super().post(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = user_create(**serializer.validated_data)
+
+
+class SignupPolicyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: SignupPolicySerializer})
+    def get(self, request):
+        """Who may sign up now: the signup page asks for an invite code when `mode` is `invite`."""
+        return Response(SignupPolicySerializer(signup_policy()).data)
 
 
 @method_decorator(never_cache, name="dispatch")  # tokens and keys must not be kept by any cache

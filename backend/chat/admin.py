@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from chat.models import ChatBot, Choice, Config, DailyUsage, Persona, Prompt, QuotaReservation, Reply
+from chat.models import (
+    AllowanceGroup,
+    ChatBot,
+    Choice,
+    Config,
+    DailyUsage,
+    ModelPrice,
+    ModelUsage,
+    Persona,
+    Prompt,
+    QuotaReservation,
+    Reply,
+)
 
 
 class ConfigInline(admin.StackedInline):
@@ -59,3 +71,35 @@ class PersonaAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_active"]
     search_fields = ["name", "key", "description"]
     prepopulated_fields = {"key": ["name"]}
+
+
+@admin.register(AllowanceGroup)
+class AllowanceGroupAdmin(admin.ModelAdmin):
+    """A class or a team. Empty limits: the service default; a member gets the most generous of their groups."""
+
+    list_display = ["name", "daily_limit", "daily_tokens", "monthly_tokens", "allowed_models"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    list_display = ["model", "prompt_per_million", "completion_per_million"]
+    list_editable = ["prompt_per_million", "completion_per_million"]
+    search_fields = ["model"]
+
+
+@admin.register(ModelUsage)
+class ModelUsageAdmin(admin.ModelAdmin):
+    """The book of who used which model when (read only: the sends write it)."""
+
+    list_display = ["user", "day", "model", "completions", "prompt_tokens", "completion_tokens", "cost"]
+    list_filter = ["day", "model"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

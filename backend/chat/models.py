@@ -169,6 +169,8 @@ class Reply(models.Model):
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     total_tokens = models.PositiveIntegerField(default=0)
+    # US dollars, from ModelPrice when the reply was stored; None when the model has no price.
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "replies"
@@ -229,9 +231,83 @@ class QuotaReservation(models.Model):
     usage = models.ForeignKey(DailyUsage, on_delete=models.CASCADE, related_name="reservations")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    # The worst case of the completion (its prompt, estimated, plus max_tokens), held against the
+    # token budgets until the reply settles it to the usage the model reported.
+    tokens = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["usage", "expires_at"], name="chat_reservation_active")]
 
     def __str__(self) -> str:
         return f"Reservation {self.pk} until {self.expires_at}"
+
+
+class AllowanceGroup(models.Model):
+    """A class or a team with its own allowances. An empty limit means the service default for it;
+    `models` empty means every allowed model. A user in several groups gets the most generous."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="allowance_groups")
+    daily_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Completions per day.")
+    daily_tokens = models.PositiveBigIntegerField(null=True, blank=True, help_text="Tokens per day.")
+    monthly_tokens = models.PositiveBigIntegerField(null=True, blank=True, help_text="Tokens per calendar month.")
+    allowed_models = models.JSONField(
+        default=list, blank=True, help_text='Models its members may use, e.g. ["gpt-4o-mini"]; empty: all allowed.'
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "group"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        models_ = self.allowed_models
+        if not isinstance(models_, list) or not all(isinstance(m, str) and m for m in models_):
+            raise ValidationError({"allowed_models": 'A list of model names, e.g. ["gpt-4o-mini"].'})
+
+
+class ModelPrice(models.Model):
+    """What a model costs, in US dollars per million tokens; a reply's `cost` comes from it."""
+
+    model = models.CharField(max_length=100, unique=True)
+    prompt_per_million = models.DecimalField(max_digits=10, decimal_places=4)
+    completion_per_million = models.DecimalField(max_digits=10, decimal_places=4)
+
+    class Meta:
+        ordering = ["model"]
+
+    def __str__(self) -> str:
+        return f"{self.model}: ${self.prompt_per_million} / ${self.completion_per_million} per 1M"
+
+
+class ModelUsage(models.Model):
+    """What a user spent on one model on one day: the staff's usage view reads it. Like DailyUsage it
+    is the book, kept when chats are deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="model_usages")
+    day = models.DateField()
+    model = models.CharField(max_length=100)
+    completions = models.PositiveIntegerField(default=0)
+    prompt_tokens = models.PositiveBigIntegerField(default=0)
+    completion_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day", "model"], name="chat_modelusage_user_day_model")]
+        indexes = [models.Index(fields=["day"], name="chat_modelusage_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day} with {self.model}"
+
+
+class ServiceBudgetLock(models.Model):
+    """One row, locked by every reservation while a service ceiling is set: the ceiling is checked
+    and reserved against by one send at a time, across processes and servers."""
+
+    alerts = models.JSONField(default=list, blank=True, help_text="Ceiling alerts already mailed.")
+
+    def __str__(self) -> str:
+        return "the service's budget"

@@ -1,14 +1,21 @@
-"""The daily quota: the one place that decides whether a user may have another completion.
+"""The quota: the one place that decides whether a user may have another completion.
 
-Exactness comes from the database, which every worker process and server shares:
+Three kinds of limits, all held by the same reservation (`chat.allowances` says what they are):
+the completions of the day, the user's tokens of the day and of the month, and the service's
+tokens of the day and of the month (its ceiling). Exactness comes from the database, which every
+worker process and server shares:
 
-* `quota_reserve` runs one short transaction that locks the user's `DailyUsage` row for the day
-  (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite every transaction is `BEGIN IMMEDIATE`, which
-  serialises writers), counts completions already obtained plus reservations still in flight, and
-  inserts a `QuotaReservation` only if that sum is below the limit. No lock is held afterwards,
+* `quota_reserve` runs one short transaction that locks, in this order, the user's row (when a
+  monthly budget applies: sends on both sides of midnight queue there), the user's `DailyUsage`
+  row for the day, and (when a service ceiling is set) the one `ServiceBudgetLock` row
+  (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite every transaction is `BEGIN IMMEDIATE`,
+  which serialises writers). It counts what is used plus what sends in flight reserved, and
+  inserts a `QuotaReservation` holding one completion and the send's worst case in tokens (its
+  prompt, estimated, plus its `max_tokens`) only if all of it fits. No lock is held afterwards,
   in particular not while the model is answering.
-* `quota_commit` turns the reservation into a used unit (with its tokens) inside the transaction
-  that stores the reply; `quota_release` deletes it on any failure, so failed sends cost nothing.
+* `quota_commit` turns the reservation into used units with the tokens the model reported (and
+  the reply's cost) inside the transaction that stores the reply, so unused headroom comes back
+  at once; `quota_release` deletes it on any failure, so failed sends cost nothing.
 * A reservation carries `expires_at` (the upstream timeout plus a margin, renewed by a flowing
   stream): if its process dies, it stops counting by then.
 """
@@ -17,16 +24,35 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from chat.models import DailyUsage, QuotaReservation
+from chat.allowances import (
+    Allowance,
+    Window,
+    allowance_for,
+    service_ceilings,
+    service_tokens_used,
+    user_tokens_used,
+    windows_at,
+)
+from chat.budget_alerts import alerts_due
+from chat.models import DailyUsage, ModelUsage, QuotaReservation, ServiceBudgetLock
 from core.errors import ApplicationError
-from core.metrics import QUOTA_REFUSALS
+from core.metrics import (
+    QUOTA_REFUSALS,
+    SERVICE_BUDGET_REFUSALS,
+    SERVICE_TOKENS_LIMIT,
+    SERVICE_TOKENS_USED,
+    TOKEN_REFUSALS,
+)
 
 # Extra life of a reservation beyond the upstream timeout, for the work around the call.
 RESERVATION_MARGIN = dt.timedelta(seconds=2)
@@ -38,15 +64,13 @@ def now() -> dt.datetime:
 
 
 def limit_for(user) -> int:
-    return user.daily_limit if user.daily_limit is not None else settings.CHAT_DAILY_LIMIT
+    return allowance_for(user).daily_limit
 
 
 def quota_day(at: dt.datetime) -> tuple[dt.date, dt.datetime]:
     """The calendar day `at` falls on in the server's zone, and the moment the next one starts."""
-    local = timezone.localtime(at)
-    day = local.date()
-    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
-    return day, timezone.make_aware(next_midnight, local.tzinfo)
+    day, _ = windows_at(at)
+    return day.first_day, day.resets_at
 
 
 def reservation_lifetime() -> dt.timedelta:
@@ -81,11 +105,41 @@ def quota_status_for(user) -> QuotaStatus:
     return QuotaStatus.build(limit=limit_for(user), used=row[0], in_flight=row[1], resets_at=resets_at)
 
 
+def token_status_for(user) -> dict:
+    """The user's token budgets: `{daily: {limit, used, remaining}, monthly: {...}}` (None: no limit)."""
+    at = now()
+    allowance = allowance_for(user)
+    answer = {}
+    for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
+        settled, in_flight = user_tokens_used(user.pk, window, at)
+        remaining = None if limit is None else max(0, limit - settled - in_flight)
+        answer["daily" if window.name == "day" else "monthly"] = {
+            "limit": limit,
+            "used": settled,
+            "remaining": remaining,
+        }
+    return answer
+
+
+def _seconds_until(moment: dt.datetime) -> int:
+    return max(1, int((moment - now()).total_seconds()) + 1)
+
+
 def seconds_until_reset(status: QuotaStatus) -> int:
-    return max(1, int((status.resets_at - now()).total_seconds()) + 1)
+    return _seconds_until(status.resets_at)
 
 
-class QuotaExceeded(ApplicationError):
+def _iso(moment: dt.datetime) -> str:
+    return DateTimeField().to_representation(moment)
+
+
+class AllowanceRefused(ApplicationError):
+    """A send refused by a limit; `quota` is where the user's completions stand (for `X-RateLimit-*`)."""
+
+    quota: QuotaStatus
+
+
+class QuotaExceeded(AllowanceRefused):
     """No completion left today: 429 with where the user stands and, in `Retry-After`, when it resets."""
 
     status, code = 429, "rate_limit_exceeded"
@@ -99,8 +153,71 @@ class QuotaExceeded(ApplicationError):
 
     def body(self) -> dict:  # documented by chat.api.serializers.QuotaExceededSerializer
         quota = self.quota
-        resets_at = DateTimeField().to_representation(quota.resets_at)
-        return {"detail": self.detail, "limit": quota.limit, "remaining": quota.remaining, "resets_at": resets_at}
+        return {
+            "detail": self.detail,
+            "limit": quota.limit,
+            "remaining": quota.remaining,
+            "resets_at": _iso(quota.resets_at),
+        }
+
+
+class TokenQuotaExceeded(AllowanceRefused):
+    """The send's worst case does not fit in what is left of the user's tokens for the day or the
+    month: 429 like the daily count (same body: the token limit and what is left of it)."""
+
+    status, code = 429, "token_limit_exceeded"
+
+    def __init__(self, *, window: Window, limit: int, remaining: int, needed: int, quota: QuotaStatus):
+        period = "today" if window.name == "day" else "this month"
+        super().__init__(
+            f"This message could need up to {needed} tokens and you have {remaining} of your {limit} tokens "
+            f"left {period}. The limit resets at {window.resets_at.isoformat()}."
+        )
+        self.window, self.limit, self.remaining, self.quota = window, limit, remaining, quota
+        self.headers = {"Retry-After": str(_seconds_until(window.resets_at))}
+
+    def body(self) -> dict:
+        resets_at = _iso(self.window.resets_at)
+        return {"detail": self.detail, "limit": self.limit, "remaining": self.remaining, "resets_at": resets_at}
+
+
+class ServiceBudgetExhausted(AllowanceRefused):
+    """The whole service's tokens for the day or month are spent (not the user's): 503 until it resets."""
+
+    status, code = 503, "service_budget_exhausted"
+
+    def __init__(self, *, window: Window, quota: QuotaStatus):
+        period = "today's" if window.name == "day" else "this month's"
+        super().__init__(
+            f"The service has used up {period} budget of tokens for everyone (this is not your own limit). "
+            f"It resets at {window.resets_at.isoformat()}."
+        )
+        self.window, self.quota = window, quota
+        self.headers = {"Retry-After": str(_seconds_until(window.resets_at))}
+
+    def body(self) -> dict:
+        return {"detail": self.detail, "resets_at": _iso(self.window.resets_at)}
+
+
+class EmailNotVerified(ApplicationError):
+    status, code = 403, "email_not_verified"
+    default_detail = "Confirm your email address before chatting: follow the link we mailed you (or ask for it again)."
+
+
+class ModelNotAllowed(ApplicationError):
+    status, code = 403, "model_not_allowed"
+
+    def __init__(self, model: str, allowed: frozenset[str]):
+        names = ", ".join(sorted(allowed))
+        super().__init__(f"Your group may not use the model {model!r}. You may use: {names}.", param="model")
+
+
+def admission_check(*, user, allowance: Allowance, model: str | None) -> None:
+    """What refuses a send before counting anything: an unconfirmed address, a model not allowed."""
+    if settings.REQUIRE_VERIFIED_EMAIL and not user.email_verified:
+        raise EmailNotVerified()
+    if model is not None and allowance.models is not None and model not in allowance.models:
+        raise ModelNotAllowed(model, allowance.models)
 
 
 @dataclass(frozen=True)
@@ -108,40 +225,111 @@ class Reservation:
     id: int
     usage_id: int
     status: QuotaStatus  # as it stands with this reservation counted
+    user_id: int = 0
+    day: dt.date | None = None
+    tokens: int = 0
 
 
-def quota_reserve(*, user) -> Reservation:
-    """Hold one completion of today's quota for `user`, or raise QuotaExceeded."""
+def quota_reserve(
+    *, user, tokens: int = 0, model: str | None = None, allowance: Allowance | None = None
+) -> Reservation:
+    """Hold one completion and `tokens` (the send's worst case) for `user`, or raise QuotaExceeded,
+    TokenQuotaExceeded, ServiceBudgetExhausted (and EmailNotVerified, ModelNotAllowed)."""
     at = now()
-    day, resets_at = quota_day(at)
-    limit = limit_for(user)
+    day_window, month_window = windows_at(at)
+    allowance = allowance or allowance_for(user)
+    admission_check(user=user, allowance=allowance, model=model)
+    ceilings = service_ceilings()
     with transaction.atomic():
-        usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day)
+        if allowance.monthly_tokens is not None:
+            # FOR NO KEY UPDATE, like chat.services: rows that point at the user are not held up.
+            list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+        usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day_window.first_day)
         counts = usage.reservations.aggregate(
             in_flight=Count("pk", filter=Q(expires_at__gt=at)), expired=Count("pk", filter=Q(expires_at__lte=at))
         )
         if counts["expired"]:  # left by a process that died mid-call
             usage.reservations.filter(expires_at__lte=at).delete()
         in_flight = counts["in_flight"]
-        if usage.used + in_flight >= limit:
-            QUOTA_REFUSALS.inc()
-            status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
-            raise QuotaExceeded(status)
-        reservation = QuotaReservation.objects.create(
-            usage=usage, created_at=at, expires_at=at + reservation_lifetime()
+        status = QuotaStatus.build(
+            limit=allowance.daily_limit, used=usage.used, in_flight=in_flight, resets_at=day_window.resets_at
         )
-    status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight + 1, resets_at=resets_at)
-    return Reservation(id=reservation.pk, usage_id=usage.pk, status=status)
+        if usage.used + in_flight >= allowance.daily_limit:
+            QUOTA_REFUSALS.inc()
+            raise QuotaExceeded(status)
+        for window, limit in ((day_window, allowance.daily_tokens), (month_window, allowance.monthly_tokens)):
+            if limit is not None:
+                settled, held = user_tokens_used(user.pk, window, at)
+                if settled + held + tokens > limit:
+                    TOKEN_REFUSALS.inc()
+                    left = max(0, limit - settled - held)
+                    raise TokenQuotaExceeded(window=window, limit=limit, remaining=left, needed=tokens, quota=status)
+        refusal = _service_check(ceilings=ceilings, windows=(day_window, month_window), tokens=tokens, at=at)
+        if refusal is None:
+            reservation = QuotaReservation.objects.create(
+                usage=usage, created_at=at, expires_at=at + reservation_lifetime(), tokens=tokens
+            )
+    if refusal is not None:  # raised once the alert it may have recorded is committed
+        SERVICE_BUDGET_REFUSALS.inc()
+        raise ServiceBudgetExhausted(window=refusal, quota=status)
+    status = QuotaStatus.build(
+        limit=allowance.daily_limit, used=usage.used, in_flight=in_flight + 1, resets_at=day_window.resets_at
+    )
+    return Reservation(
+        id=reservation.pk, usage_id=usage.pk, status=status, user_id=user.pk, day=usage.day, tokens=tokens
+    )
 
 
-def quota_commit(*, reservation: Reservation, prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
-    """Count the reserved completion as used. Call inside the transaction that stores the reply."""
+def _service_check(*, ceilings: dict, windows: tuple[Window, Window], tokens: int, at) -> Window | None:
+    """Under the one service row lock: the window whose ceiling `tokens` more would pass (None if
+    they fit), the levels passed recorded for the staff's mail (chat.budget_alerts)."""
+    if all(ceiling is None for ceiling in ceilings.values()):
+        return None
+    lock, _ = ServiceBudgetLock.objects.select_for_update().get_or_create(pk=1)
+    refused, changed = None, False
+    for window in windows:
+        if (ceiling := ceilings[window.name]) is None:
+            continue
+        used = service_tokens_used(window, at)
+        SERVICE_TOKENS_USED.labels(window.name).set(used)
+        SERVICE_TOKENS_LIMIT.labels(window.name).set(ceiling)
+        fits = used + tokens <= ceiling
+        changed |= alerts_due(lock, window=window, used=used + tokens if fits else ceiling, ceiling=ceiling)
+        if not fits and refused is None:
+            refused = window
+    if changed:
+        lock.save(update_fields=["alerts"])
+    return refused
+
+
+def quota_commit(
+    *,
+    reservation: Reservation,
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    model: str | None = None,
+    cost: Decimal | None = None,
+) -> None:
+    """Count the reserved completion as used, with the tokens the model reported (the reserved worst
+    case is given back) and, per model, its cost. Call inside the transaction that stores the reply."""
     QuotaReservation.objects.filter(pk=reservation.id).delete()
+    # This UPDATE also locks the day's row: the per-model row below is made by one send at a time.
     DailyUsage.objects.filter(pk=reservation.usage_id).update(
         used=F("used") + 1,
         prompt_tokens=F("prompt_tokens") + prompt_tokens,
         completion_tokens=F("completion_tokens") + completion_tokens,
     )
+    if model is None or reservation.day is None:
+        return
+    row, _ = ModelUsage.objects.get_or_create(user_id=reservation.user_id, day=reservation.day, model=model[:100])
+    changes = {
+        "completions": F("completions") + 1,
+        "prompt_tokens": F("prompt_tokens") + prompt_tokens,
+        "completion_tokens": F("completion_tokens") + completion_tokens,
+    }
+    if cost is not None:
+        changes["cost"] = Coalesce(F("cost"), Value(Decimal(0))) + cost
+    ModelUsage.objects.filter(pk=row.pk).update(**changes)
 
 
 def quota_release(*, reservation: Reservation) -> None:

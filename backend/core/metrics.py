@@ -47,6 +47,24 @@ UPSTREAM_LATENCY = Histogram(
 UPSTREAM_ERRORS = Counter("chatbot_upstream_errors", "Failed calls to the model's server, by kind.", ["kind"])
 TOKENS = Counter("chatbot_tokens", "Tokens of stored replies.", ["kind"])
 QUOTA_REFUSALS = Counter("chatbot_quota_refusals", "Sends refused because the daily quota was used up.")
+TOKEN_REFUSALS = Counter("chatbot_token_refusals", "Sends refused because a user's token budget was used up.")
+SERVICE_BUDGET_REFUSALS = Counter(
+    "chatbot_service_budget_refusals", "Sends refused because the service's token ceiling was reached."
+)
+# The service's tokens used (settled and reserved) and its ceiling, by window (day, month), as the
+# last send that checked the ceiling saw them.
+SERVICE_TOKENS_USED = Gauge(
+    "chatbot_service_tokens_used",
+    "Tokens the whole service used in the window.",
+    ["window"],
+    multiprocess_mode="mostrecent",
+)
+SERVICE_TOKENS_LIMIT = Gauge(
+    "chatbot_service_tokens_limit",
+    "The service's token ceiling for the window.",
+    ["window"],
+    multiprocess_mode="mostrecent",
+)
 STREAMS_IN_FLIGHT = Gauge(
     "chatbot_streams_in_flight", "Streamed answers being relayed right now.", multiprocess_mode="livesum"
 )

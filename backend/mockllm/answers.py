@@ -14,17 +14,31 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
 class MockChoice:
     content: str | None
     tool_calls: list[dict] = field(default_factory=list)
+    cut: bool = False  # stopped at max_tokens
 
     @property
     def finish_reason(self) -> str:
+        if self.cut:
+            return "length"
         return "tool_calls" if self.tool_calls else "stop"
+
+
+def within_max_tokens(choice: MockChoice, max_tokens) -> MockChoice:
+    """The choice cut at `max_tokens` words, as OpenAI cuts at max_tokens with finish_reason "length"."""
+    if choice.content is None or not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        return choice
+    words = re.findall(r"\S+\s*", choice.content)
+    if len(words) <= max_tokens:
+        return choice
+    return replace(choice, content="".join(words[:max_tokens]).rstrip(), cut=True)
 
 
 def _resolve(schema: dict, root: dict) -> dict:

@@ -12,6 +12,9 @@ message. Behaviour is chosen per request by directives in the last user message 
     words=N         reply with N words instead of the echo
     unstorable      add text no database stores (a NUL and a lone surrogate) to the reply
 
+A reply longer than the request's `max_tokens` (or `max_completion_tokens`; the mock's tokens are
+words) is cut there with finish_reason "length", as OpenAI does. Usage counts words.
+
 `GET /_mock/requests` lists the requests received (newest last); `DELETE` clears the list.
 """
 
@@ -191,6 +194,8 @@ class MockOpenAI(FakeServer):
         completion_id = f"chatcmpl-mock{stamp}"
         user_text = DIRECTIVE.sub("", _last_user_text(messages)).strip()
         choices = answers.choices(body, text=user_text, echo=text, seed=f"{stamp}{len(self.requests)}")
+        cap = body.get("max_completion_tokens") or body.get("max_tokens")
+        choices = [answers.within_max_tokens(choice, cap) for choice in choices]
         written = sum(
             _count_tokens(choice.content or "") + sum(len(call["function"]["arguments"]) // 4 + 1 for call in calls)
             for choice in choices

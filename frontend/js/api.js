@@ -25,8 +25,16 @@ export class ApiError extends Error {
     this.body = body;
     this.code = code;
     this.detail = detail;
-    // Field errors of a 400, e.g. {email: ["A user with this email already exists."]}.
-    this.fields = !detail && body && typeof body === "object" && !Array.isArray(body) ? body : {};
+    // Field errors of a 400, e.g. {email: ["A user with this email already exists."]}; beside a
+    // `detail`, the lists of messages only (e.g. {detail, invite_code: [...]}).
+    const object = body && typeof body === "object" && !Array.isArray(body);
+    this.fields = !object
+      ? {}
+      : !detail
+        ? body
+        : Object.fromEntries(Object.entries(body).filter(([name, value]) => name !== "detail" && Array.isArray(value)));
+    // Completions still left when a 429 came: then a token budget refused, not the daily count.
+    this.rateRemaining = headers ? Number(headers.get("X-RateLimit-Remaining")) || 0 : 0;
     this.retryAfter = headers ? Number(headers.get("Retry-After")) || null : null;
     this.resetsAt = body.resets_at ? new Date(body.resets_at) : null;
   }
@@ -146,6 +154,23 @@ async function json(path, options) {
 
 // --- Accounts -------------------------------------------------------------------------------
 
+// --- Staff -------------------------------------------------------------------------------------
+
+const periodQuery = (period) => new URLSearchParams(period).toString();
+
+/** Who used what over `{since, until}` (staff only; 404 for anyone else). */
+export const staffUsage = (period = {}) => json(`/staff/usage/?${periodQuery(period)}`);
+
+/** The same period's book as a CSV file (a Blob). */
+export async function staffUsageCsv(period = {}) {
+  const response = await request(`/staff/usage.csv?${periodQuery(period)}`, { accept: "text/csv" });
+  return response.blob();
+}
+
+// --- Accounts (sign-up policy) ---------------------------------------------------------------------
+
+export const signupPolicy = () => json("/auth/signup/policy/", { auth: false });
+
 export function signup(fields) {
   return json("/auth/signup/", { method: "POST", body: fields, auth: false });
 }
@@ -199,8 +224,9 @@ export const changePassword = (currentPassword, newPassword) =>
 export const listSocialProviders = () => json("/auth/social/", { auth: false });
 
 /** Where the browser goes (a navigation, not a fetch) to log in with `provider`. */
-export function socialStartUrl(provider, { state, codeChallenge }) {
+export function socialStartUrl(provider, { state, codeChallenge, invite }) {
   const query = new URLSearchParams({ state, code_challenge: codeChallenge });
+  if (invite) query.set("invite", invite); // spent only if this login makes a new account
   return `${API}/auth/social/${encodeURIComponent(provider)}/start/?${query}`;
 }
 

@@ -10,6 +10,7 @@ import { onLanguageChange, t } from "./i18n.js";
 import { finishSocialLogin, takeSocialCallback } from "./social.js";
 import { noticeFor, setState } from "./state.js";
 import { accountView } from "./views/account.js";
+import { staffView } from "./views/staff.js";
 import { forgotPasswordView, loginView, resetPasswordView, signupView, standalonePage } from "./views/auth.js";
 import { welcomeView } from "./views/conversation.js";
 import { verifyEmailView } from "./views/email.js";
@@ -40,14 +41,22 @@ function mount(view, { focus } = {}) {
   target?.focus();
 }
 
-const PAGES = { "/new": newChatView, "/usage": usageView, "/keys": keysPage, "/account": accountView };
+const PAGES = {
+  "/new": newChatView,
+  "/usage": usageView,
+  "/keys": keysPage,
+  "/account": accountView,
+  "/staff": staffView,
+};
 
 function signedInPage(main, { path, activeChatId }) {
   return shell({ main, activeChatId, activePage: path.slice(1), onLogout });
 }
 
 function route({ focus } = {}) {
-  const path = location.hash.replace(/^#/, "") || "/chats";
+  const hashPath = location.hash.replace(/^#/, "") || "/chats";
+  // A shared sign-up link carries its invite code: #/signup?invite=CODE.
+  const path = hashPath.startsWith("/signup?") ? "/signup" : hashPath;
   const notice = noticeFor(path);
   if (path === "/login" || path === "/signup") {
     if (api.hasSession()) {

@@ -9,7 +9,16 @@ import { errorText } from "./i18n/errors.js";
 import { showNotice } from "./state.js";
 
 const PENDING_KEY = "chatbot.social"; // sessionStorage: {state, verifier, provider, flow}
-const ERRORS = ["access_denied", "email_conflict", "already_linked", "failed"];
+const ERRORS = [
+  "access_denied",
+  "email_conflict",
+  "already_linked",
+  "failed",
+  "signup_closed",
+  "invite_required",
+  "invite_invalid",
+  "email_domain",
+];
 
 function base64url(bytes) {
   let binary = "";
@@ -39,9 +48,10 @@ async function leaveFor(provider, flow, startUrl) {
   location.assign(startUrl({ state: pending.state, codeChallenge }));
 }
 
-/** Go to the provider to log in; the browser comes back to this page with a code. */
-export function startSocialLogin(provider) {
-  return leaveFor(provider, "login", (params) => api.socialStartUrl(provider, params));
+/** Go to the provider to log in; the browser comes back to this page with a code. `invite`: the
+ * invite code typed on the sign-up page, for a login that makes a new account. */
+export function startSocialLogin(provider, { invite } = {}) {
+  return leaveFor(provider, "login", (params) => api.socialStartUrl(provider, { ...params, invite }));
 }
 
 /**

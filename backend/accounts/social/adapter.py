@@ -87,6 +87,7 @@ class SocialLoginAdapter(DefaultSocialAccountAdapter):
                 identity=identity_of(sociallogin),
                 code_challenge=data["code_challenge"],
                 link_user_id=data.get("link_user_id"),
+                invite_hash=data.get("invite_hash"),
             )
         except SocialLoginRefused as refused:
             logger.info("social login refused provider=%s reason=%s", sociallogin.account.provider, refused.reason)

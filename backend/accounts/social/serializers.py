@@ -23,6 +23,11 @@ class SocialStartQuerySerializer(serializers.Serializer):
     link = StrictCharField(
         required=False, max_length=100, help_text="The ticket of a `start_url` from `link/` (set by that URL)."
     )
+    invite = StrictCharField(
+        required=False,
+        max_length=64,
+        help_text="An invite code, used if this login makes a new account while sign-up is by invitation.",
+    )
 
 
 class SocialExchangeSerializer(serializers.Serializer):

@@ -21,11 +21,16 @@ from django.utils import timezone
 from accounts import mail
 from accounts.exceptions import (
     AccountNotFound,
+    EmailDomainRefused,
+    InviteInvalid,
+    InviteRequired,
     LastLoginMethod,
+    SignupClosed,
     SocialAccountTaken,
     SocialCodeInvalid,
     SocialLoginRefused,
 )
+from accounts.invites import email_domain_check, invite_take, signup_open_check
 from accounts.models import SocialLoginCode, User, UserManager
 from accounts.services import owner_proven, user_sessions_end
 from accounts.social.providers import PROVIDERS
@@ -105,20 +110,45 @@ def social_link_ticket_consume(*, ticket: str, provider: str) -> User | None:
     return row.user
 
 
-def social_login_resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None) -> str:
+def social_login_resolve(
+    *, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None, invite_hash: str | None = None
+) -> str:
     """The one-time code the SPA exchanges for this login's tokens; SocialLoginRefused if none.
 
     A race of two first logins of the same provider account (or of two accounts with one email)
-    ends at a unique constraint; the loser looks again and finds the winner's row.
+    ends at a unique constraint; the loser looks again and finds the winner's row. A new account
+    follows the signup rules (accounts.invites; refusals `signup_closed`, `invite_required`,
+    `invite_invalid`, `email_domain`), its invite (`invite_hash`) spent with it.
     """
+    args = {"identity": identity, "code_challenge": code_challenge, "link_user_id": link_user_id}
     try:
-        return _resolve(identity=identity, code_challenge=code_challenge, link_user_id=link_user_id)
+        return _resolve(**args, invite_hash=invite_hash)
     except IntegrityError:
-        return _resolve(identity=identity, code_challenge=code_challenge, link_user_id=link_user_id)
+        return _resolve(**args, invite_hash=invite_hash)
+
+
+SIGNUP_REFUSALS = {
+    SignupClosed: "signup_closed",
+    InviteRequired: "invite_required",
+    InviteInvalid: "invite_invalid",
+    EmailDomainRefused: "email_domain",
+}
+
+
+def _new_user_groups(*, email: str | None, invite_hash: str | None) -> list:
+    """The signup rules for a new provider user; the invite's groups (its use taken in this transaction)."""
+    try:
+        signup_open_check()
+        email_domain_check(email)
+        return invite_take(code_hash=invite_hash)
+    except tuple(SIGNUP_REFUSALS) as refused:
+        raise SocialLoginRefused(SIGNUP_REFUSALS[type(refused)]) from refused
 
 
 @transaction.atomic
-def _resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None) -> str:
+def _resolve(
+    *, identity: ProviderIdentity, code_challenge: str, link_user_id: int | None, invite_hash: str | None
+) -> str:
     account = SocialAccount.objects.select_related("user").filter(provider=identity.provider, uid=identity.uid).first()
     issue = {"purpose": SocialLoginCode.Purpose.LOGIN, "provider": identity.provider, "code_challenge": code_challenge}
 
@@ -150,11 +180,13 @@ def _resolve(*, identity: ProviderIdentity, code_challenge: str, link_user_id: i
     if any(holder is not None and (holder.email_verified or not holder.is_active) for holder in holders.values()):
         raise SocialLoginRefused("email_conflict")
     email = emails[0] if emails else None
+    groups = _new_user_groups(email=email, invite_hash=invite_hash)
     if email and (squatter := holders[email]) is not None:
         _address_claim(squatter=squatter, provider=identity.provider)
     user = User(email=email, email_verified=email is not None, nickname=identity.nickname[:50])
     user.set_unusable_password()
     user.save()
+    user.allowance_groups.add(*groups)
     SocialAccount.objects.create(
         user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
     )

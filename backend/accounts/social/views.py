@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.invites import invite_hash
 from accounts.social.adapter import spa_redirect
 from accounts.social.providers import CALLBACK_VIEWS, PROVIDERS, enabled_providers
 from accounts.social.serializers import (
@@ -105,6 +106,8 @@ class SocialStartView(APIView):
             "spa_state": query.validated_data["state"],
             "code_challenge": query.validated_data["code_challenge"],
             "link_user_id": link_user_id,
+            # Only its hash waits in the session; it is spent if this login makes a new account.
+            "invite_hash": invite_hash(query.validated_data["invite"]) if query.validated_data.get("invite") else None,
         }
         provider_ = get_adapter(request).get_provider(request, provider)
         return provider_.redirect(request, "login", data=data)

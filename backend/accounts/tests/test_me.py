@@ -16,6 +16,8 @@ def test_me_shows_the_profile_and_todays_quota(auth_client, user):
         "born_year",
         "job",
         "quota",
+        "allowance",
+        "is_staff",
         "social_accounts",
         "has_password",
     }
@@ -25,6 +27,12 @@ def test_me_shows_the_profile_and_todays_quota(auth_client, user):
     assert body["quota"]["used"] == 0
     assert body["quota"]["remaining"] == 5
     assert body["quota"]["resets_at"].endswith(("Z", "+00:00"))
+    assert body["quota"]["tokens"] == {
+        "daily": {"limit": None, "used": 0, "remaining": None},
+        "monthly": {"limit": None, "used": 0, "remaining": None},
+    }
+    assert body["allowance"] == {"source": "default", "groups": [], "models": None}
+    assert body["is_staff"] is False
 
 
 def test_patch_me_changes_the_profile_but_never_email_or_flags(auth_client, user):

@@ -111,12 +111,23 @@ SEND_RESPONSES = {
         description="With `Accept: text/event-stream`: `delta` events, then one `done` (the prompt) or one "
         "`error` (`{detail, status}`) event."
     ),
+    403: OpenApiResponse(
+        ErrorDetailSerializer,
+        description="Your address is not confirmed (`REQUIRE_VERIFIED_EMAIL`), or your groups do not allow the "
+        "chat's model.",
+    ),
     429: OpenApiResponse(
         QuotaExceededSerializer,
-        description="Daily limit reached; `Retry-After` gives the seconds until the reset.",
+        description="Daily limit reached, or the message's worst case in tokens does not fit in what is left of "
+        "your daily or monthly tokens (then `limit` and `remaining` are tokens); `Retry-After` gives the seconds "
+        "until the reset.",
     ),
     502: OpenApiResponse(ErrorDetailSerializer, description="The model's server failed or refused."),
-    503: OpenApiResponse(ErrorDetailSerializer, description="The model's server is busy; see `Retry-After`."),
+    503: OpenApiResponse(
+        ErrorDetailSerializer,
+        description="The model's server is busy, or the whole service's token budget is used up (`detail` says "
+        "which, with `resets_at` for the budget); see `Retry-After`.",
+    ),
     504: OpenApiResponse(ErrorDetailSerializer, description="The model did not answer in time."),
 }
 

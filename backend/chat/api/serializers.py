@@ -32,10 +32,17 @@ class ChoiceSerializer(serializers.ModelSerializer):
 class ReplySerializer(serializers.ModelSerializer):
     # Loaded by chat.selectors.prompts_with_replies().
     choices = ChoiceSerializer(many=True, read_only=True, source="ordered_choices")
+    cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=8,
+        read_only=True,
+        allow_null=True,
+        help_text="US dollars at the model's price when it was stored (a decimal string); null: no price.",
+    )
 
     class Meta:
         model = Reply
-        fields = ["id", "model", "created_at", "prompt_tokens", "completion_tokens", "total_tokens", "choices"]
+        fields = ["id", "model", "created_at", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "choices"]
 
 
 class PromptSerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api import send_views, views
+from chat.api import send_views, staff_views, views
 
 urlpatterns = [
     path("chats/", views.ChatListView.as_view(), name="chat-list"),
@@ -17,4 +17,6 @@ urlpatterns = [
     path("auth/me/usage/", views.UsageView.as_view(), name="usage"),
     path("models/", views.ModelsView.as_view(), name="models"),
     path("personas/", views.PersonasView.as_view(), name="personas"),
+    path("staff/usage/", staff_views.StaffUsageView.as_view(), name="staff-usage"),
+    path("staff/usage.csv", staff_views.StaffUsageCsvView.as_view(), name="staff-usage-csv"),
 ]

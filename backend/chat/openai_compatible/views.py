@@ -82,9 +82,11 @@ OPENAI_ERRORS = {
         400: "Invalid body or model (`invalid_request_error`, `model_not_found`).",
         401: "Missing or invalid API key (`invalid_api_key`).",
         404: "`X-Chat-ID` names no chat of yours.",
-        429: "Daily limit reached (`rate_limit_exceeded`); see `Retry-After`.",
+        403: "Address not confirmed (`email_not_verified`) or model not allowed for your groups (`model_not_allowed`).",
+        429: "Daily limit (`rate_limit_exceeded`) or token budget (`token_limit_exceeded`) reached; see `Retry-After`.",
         502: "The model's server failed.",
-        503: "The model's server is busy, or the service is; see `Retry-After`.",
+        503: "The model's server is busy, or the service is (`service_budget_exhausted`: its token budget is "
+        "used up); see `Retry-After`.",
         504: "The model did not answer in time.",
     }.items()
 }

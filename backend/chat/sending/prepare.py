@@ -4,14 +4,24 @@ quota and builds the upstream request. Nothing here waits on the model."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+
+from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, service_ceilings
 from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
 from chat.history import upstream_messages
 from chat.models import ChatBot, Prompt, PromptKind
-from chat.quota import QuotaExceeded, QuotaStatus, quota_release, quota_reserve, quota_status_for
+from chat.quota import (
+    AllowanceRefused,
+    QuotaStatus,
+    Reservation,
+    quota_reserve,
+    quota_status_for,
+)
 from chat.selectors import chat_asking_for_tools
 from chat.sending.plan import SendPlan
 from chat.sending.store import release_quietly
@@ -26,21 +36,37 @@ def _owned_chat(user, chat_id: int) -> ChatBot:
     return chat
 
 
+def worst_case(request: CompletionRequest, allowance: Allowance) -> tuple[CompletionRequest, int]:
+    """The request as it goes upstream, and the most tokens it can cost: the prompt, estimated, plus
+    what the model may answer. A call that sets no bound gets CHAT_MAX_TOKENS_CAP when a token
+    budget applies, so its worst case is known."""
+    bound = request.max_tokens or request.extra.get("max_completion_tokens")
+    budgeted = allowance.limits_tokens or any(ceiling is not None for ceiling in service_ceilings().values())
+    if bound is None:
+        bound = settings.CHAT_MAX_TOKENS_CAP
+        if budgeted:
+            request = dataclasses.replace(request, max_tokens=bound)
+    choices = request.extra.get("n") or 1
+    return request, prompt_tokens_estimate(request.messages, request.extra) + int(bound) * int(choices)
+
+
+def _reserve(*, user, request: CompletionRequest) -> tuple[CompletionRequest, Reservation]:
+    allowance = allowance_for(user)
+    request, tokens = worst_case(request, allowance)
+    return request, quota_reserve(user=user, tokens=tokens, model=request.model, allowance=allowance)
+
+
 def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None = None) -> SendPlan:
-    """Reserve a completion and build the chat's request for `content`; the reservation is given
-    back if building fails. `prompt_id`: a stored prompt answered again (it is not history then)."""
-    reservation = quota_reserve(user=user)
-    try:
-        config = chat.config
-        request = CompletionRequest(
-            model=config.model,
-            messages=upstream_messages(chat=chat, content=content, answering=prompt_id),
-            temperature=float(config.temperature),
-            max_tokens=config.max_tokens,
-        )
-    except BaseException:
-        quota_release(reservation=reservation)
-        raise
+    """Build the chat's request for `content` and reserve a completion for it. `prompt_id`: a stored
+    prompt answered again (it is not history then)."""
+    config = chat.config
+    request = CompletionRequest(
+        model=config.model,
+        messages=upstream_messages(chat=chat, content=content, answering=prompt_id),
+        temperature=float(config.temperature),
+        max_tokens=config.max_tokens,
+    )
+    request, reservation = _reserve(user=user, request=request)  # last: nothing after it can fail
     return SendPlan(
         user_id=user.pk,
         chat_id=chat.pk,
@@ -94,12 +120,13 @@ def completion_prepare(
     if chat_id is None:
         ensure_room_for_a_chat(user_id=user.pk)  # again, exactly, when the chat is made (sending.store)
     new_chat_config = config_for_a_call(request=request, stream=stream) if chat_id is None else {}
+    request, reservation = _reserve(user=user, request=request)  # last: nothing after it can fail
     return SendPlan(
         user_id=user.pk,
         chat_id=chat_id,
         content=content,
         request=request,
-        reservation=quota_reserve(user=user),  # last: nothing after it can fail and leave it held
+        reservation=reservation,
         new_chat_config=new_chat_config,
         tool_results=tool_results,
         title=title,
@@ -137,7 +164,7 @@ class SendAttempt:
 
     async def quota_after(self, error: BaseException | None) -> QuotaStatus | None:
         """None when the caller is unknown (refused before authentication)."""
-        if isinstance(error, QuotaExceeded):
+        if isinstance(error, AllowanceRefused):
             return error.quota
         if self.plan is not None:  # a failed send gave its unit back
             status = self.plan.reservation.status

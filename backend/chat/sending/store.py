@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from chat.allowances import prompt_tokens_estimate, reply_cost, text_tokens_estimate
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
@@ -23,7 +24,7 @@ from core.metrics import TOKENS
 NOT_STORED = (ChatDeletedMidAnswer, ChatLimitReached)
 
 
-def _settle_unstored(plan: SendPlan, *, delivered: bool, tokens: dict[str, int]) -> None:
+def _settle_unstored(plan: SendPlan, *, delivered: bool, tokens: dict) -> None:
     if delivered:
         quota_commit(reservation=plan.reservation, **tokens)
     else:
@@ -38,7 +39,15 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
     the error is raised; the completion still counts when `delivered` (the user has already read it
     as it streamed): deleting a chat must not be a way around the quota.
     """
-    tokens = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
+    cost = reply_cost(completion.model or plan.request.model, completion.prompt_tokens, completion.completion_tokens)
+    if cost is None and completion.model != plan.request.model:
+        cost = reply_cost(plan.request.model, completion.prompt_tokens, completion.completion_tokens)
+    tokens = {
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "model": plan.request.model,
+        "cost": cost,
+    }
     refusal: Exception = ChatDeletedMidAnswer()
     with transaction.atomic():
         chat_id = plan.chat_id
@@ -79,6 +88,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 prompt_tokens=completion.prompt_tokens,
                 completion_tokens=completion.completion_tokens,
                 total_tokens=completion.total_tokens,
+                cost=cost,
             )
             choices = Choice.objects.bulk_create(
                 Choice(
@@ -131,8 +141,19 @@ async def store_cancelled(*, plan: SendPlan, received: list[str], shown: bool = 
     if not received and not shown:
         await run_db(quota_release, reservation=plan.reservation)
         return
-    choice = CompletionChoice(index=0, role="assistant", content="".join(received), finish_reason="cancelled")
-    completion = Completion(upstream_id="", model=plan.request.model, choices=[choice])
+    text = "".join(received)
+    choice = CompletionChoice(index=0, role="assistant", content=text, finish_reason="cancelled")
+    # The model's count never came: what was shown is counted by the estimate (chat.allowances).
+    prompt_tokens = prompt_tokens_estimate(plan.request.messages, plan.request.extra)
+    completion_tokens = text_tokens_estimate(text)
+    completion = Completion(
+        upstream_id="",
+        model=plan.request.model,
+        choices=[choice],
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        total_tokens=prompt_tokens + completion_tokens,
+    )
     with contextlib.suppress(*NOT_STORED):  # counted all the same
         await run_db(send_store, plan=plan, completion=completion, delivered=True)
 

@@ -75,7 +75,14 @@ def test_the_quota_comes_back_after_midnight_in_the_server_time_zone(client_for,
         quota = auth_client.get("/api/v1/auth/me/").json()["quota"]
 
     assert response.status_code == 201
-    assert quota == {"limit": 5, "used": 1, "remaining": 4, "resets_at": "2026-03-03T00:00:00+09:00"}
+    no_limit = {"limit": None, "used": 24, "remaining": None}
+    assert quota == {
+        "limit": 5,
+        "used": 1,
+        "remaining": 4,
+        "resets_at": "2026-03-03T00:00:00+09:00",
+        "tokens": {"daily": no_limit, "monthly": no_limit | {"used": 24 + (4 + 8 + 12 + 16 + 20)}},
+    }
 
 
 @pytest.mark.django_db

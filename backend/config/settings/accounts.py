@@ -106,3 +106,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Who may sign up (accounts/invites.py) --------------------------------------------------------
+# open: anyone; invite: a valid invite code (`python manage.py invite create`); closed: nobody new.
+# The same rules hold for a new GitHub or Kakao user. SIGNUP_EMAIL_DOMAINS: the domains an address
+# must be in (empty: any), e.g. `school.example,staff.school.example`.
+SIGNUP_MODE = env.str("SIGNUP_MODE", default="open").strip().lower()
+if SIGNUP_MODE not in ("open", "invite", "closed"):
+    raise ImproperlyConfigured(f"SIGNUP_MODE={SIGNUP_MODE!r}: expected open, invite or closed.")
+SIGNUP_EMAIL_DOMAINS = [
+    domain.strip().lower().lstrip("@") for domain in env.list("SIGNUP_EMAIL_DOMAINS", default=[]) if domain.strip()
+]

@@ -1,5 +1,7 @@
 """Chat: the model's server (OpenAI or any compatible one) and the limits of a chat."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import DATABASES
 from config.settings.environment import env
 
@@ -29,3 +31,26 @@ OPENAI_COMPAT_MAX_INPUT_CHARS = env.int("OPENAI_COMPAT_MAX_INPUT_CHARS", default
 # Chats one user may keep, and may create per minute (a clear 400 / 429 past either).
 CHAT_MAX_PER_USER = env.int("CHAT_MAX_PER_USER", default=1000)
 CHAT_CREATE_THROTTLE_RATE = env.str("CHAT_CREATE_THROTTLE_RATE", default="30/minute")
+
+# --- Allowances and the service's ceiling (chat/quota.py) -----------------------------------------
+
+
+def _optional_count(name: str) -> int | None:
+    """A whole number of tokens, or None when unset or empty (no limit)."""
+    value = env.str(name, default="").strip().replace("_", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number of tokens, or nothing for no limit.")
+    return int(value)
+
+
+# Completions (every send path) are refused with 403 until the user's address is confirmed.
+REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=False)
+# Per-user tokens (prompt + completion) per day and calendar month, beside CHAT_DAILY_LIMIT; unset:
+# no limit. A user's own setting, else the most generous of their groups, else these.
+CHAT_DAILY_TOKENS = _optional_count("CHAT_DAILY_TOKENS")
+CHAT_MONTHLY_TOKENS = _optional_count("CHAT_MONTHLY_TOKENS")
+# The whole service's tokens per day and month (every user's sends together); unset: no ceiling.
+SERVICE_DAILY_TOKENS = _optional_count("SERVICE_DAILY_TOKENS")
+SERVICE_MONTHLY_TOKENS = _optional_count("SERVICE_MONTHLY_TOKENS")

@@ -12,10 +12,14 @@ export const isSignedIn = () => api.hasSession();
 
 export const logIn = (email, password) => api.login(email, password);
 
+/** Who may sign up now: `{mode: "open" | "invite" | "closed", email_domains, require_verified_email}`. */
+export const loadSignupPolicy = () => api.signupPolicy();
+
 /** A new account (`{email, password, nickname}`), logged in at once. */
-export async function signUp({ email, password, nickname }) {
+export async function signUp({ email, password, nickname, invite_code: inviteCode }) {
   const body = { email, password };
   if (nickname) body.nickname = nickname;
+  if (inviteCode) body.invite_code = inviteCode;
   await api.signup(body);
   await api.login(email, password);
 }

@@ -14,6 +14,19 @@ export function errorText(error, { byStatus = {} } = {}) {
   if (error.code === "stream_cut") return t("errors.streamCut");
   if (status === 0) return t("errors.network");
   if (status === 401) return t("errors.sessionEnded");
+  if (status === 429 && error.resetsAt && error.rateRemaining) {
+    // Completions are left (X-RateLimit-Remaining): it is the token budget that refused.
+    const { limit = 0, remaining = 0 } = error.body || {};
+    return t("errors.tokens", {
+      limit,
+      remaining,
+      time: formatTime(error.resetsAt),
+      relative: formatRelative(error.resetsAt),
+    });
+  }
+  if (status === 503 && error.resetsAt) {
+    return t("errors.serviceBudget", { time: formatTime(error.resetsAt), relative: formatRelative(error.resetsAt) });
+  }
   if (status === 429) {
     if (error.resetsAt) {
       const limit = error.body?.limit ?? 0;

@@ -1,7 +1,14 @@
 // The signed-out pages: log in and sign up (with GitHub and Kakao where enabled), and a forgotten
 // password: ask for a reset link, then set a new password from it. The server's field errors are
 // shown next to their fields.
-import { loadSocialProviders, logIn, requestPasswordReset, resetPassword, signUp } from "../actions/account.js";
+import {
+  loadSignupPolicy,
+  loadSocialProviders,
+  logIn,
+  requestPasswordReset,
+  resetPassword,
+  signUp,
+} from "../actions/account.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { providerName, startSocialLogin } from "../social.js";
@@ -47,8 +54,9 @@ function authForm({ title, intro, notice, submitLabel, fields, after, onSubmit, 
   return standalonePage(form);
 }
 
-/** `Continue with GitHub` and the like, one per provider the server enables; nothing if none is. */
-function socialButtons() {
+/** `Continue with GitHub` and the like, one per provider the server enables; nothing if none is.
+ * `invite()`: the invite code to carry through the provider's round trip (sign-up page). */
+function socialButtons({ invite = () => "" } = {}) {
   const error = h("p", { class: "form-error", role: "alert" });
   const box = h("div", { class: "social-login", hidden: true });
   loadSocialProviders().then((providers) => {
@@ -64,7 +72,7 @@ function socialButtons() {
             onclick: async () => {
               error.textContent = "";
               try {
-                await startSocialLogin(provider.id);
+                await startSocialLogin(provider.id, { invite: invite() });
               } catch {
                 error.textContent = t("errors.unexpected");
               }
@@ -107,24 +115,60 @@ export function loginView({ onLoggedIn, notice }) {
   });
 }
 
+/** The invite code a shared link carries: `#/signup?invite=K7QM-3XHD-P9TW-R2FN`. */
+function inviteFromLink() {
+  const query = location.hash.split("?")[1] || "";
+  return new URLSearchParams(query).get("invite") || "";
+}
+
 export function signupView({ onLoggedIn, notice }) {
+  const invite = field({
+    label: t("auth.inviteCode"),
+    name: "invite_code",
+    autocomplete: "off",
+    hint: t("auth.inviteHint"),
+    value: inviteFromLink(),
+  });
+  invite.element.hidden = true; // shown when the server says sign-up is by invitation
+  const email = field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true });
   const fields = [
-    field({ label: t("auth.email"), name: "email", type: "email", autocomplete: "email", required: true }),
+    invite,
+    email,
     newPasswordField({ label: t("auth.password"), name: "password" }),
     field({ label: t("auth.nickname"), name: "nickname", autocomplete: "nickname" }),
   ];
-  return authForm({
+  const closed = h("p", { class: "notice info", role: "status", hidden: true }, t("auth.signupClosed"));
+  const page = authForm({
     title: t("auth.signupTitle"),
     notice,
     submitLabel: t("auth.signupButton"),
     fields,
+    after: closed,
     onSubmit: async (values) => {
       await signUp(values);
       onLoggedIn();
     },
-    social: socialButtons(),
+    social: socialButtons({ invite: () => (invite.element.hidden ? "" : invite.input.value.trim()) }),
     footer: h("p", { class: "switch" }, t("auth.haveAccount"), h("a", { href: "#/login" }, t("auth.logInLink"))),
   });
+  loadSignupPolicy()
+    .then((policy) => {
+      invite.element.hidden = policy.mode !== "invite";
+      invite.input.required = policy.mode === "invite";
+      if (policy.email_domains?.length) {
+        email.element.insertBefore(
+          h("p", { class: "hint" }, t("auth.domainsHint", { domains: policy.email_domains.join(", ") })),
+          email.error,
+        );
+      }
+      if (policy.mode === "closed") {
+        closed.hidden = false;
+        const form = page.querySelector("form");
+        for (const part of form.querySelectorAll(".field, button[type=submit], .social-login")) part.hidden = true;
+      }
+    })
+    .catch(() => {}); // the form still works; the server's answer says what is missing
+  return page;
 }
 
 const backToLogin = () => h("p", { class: "switch" }, h("a", { href: "#/login" }, t("reset.backToLogin")));

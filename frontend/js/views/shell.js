@@ -104,6 +104,8 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
     },
     t("shell.chatsToggle"),
   );
+  const staffLink = h("a", { class: "nav-link staff-link", href: "#/staff", hidden: true }, t("shell.staff"));
+  if (activePage === "staff") staffLink.setAttribute("aria-current", "page");
   const who = h("span", { class: "who" });
   const page = (name, href, label) =>
     h("a", { class: `nav-link ${name}-link`, href, "aria-current": activePage === name ? "page" : null }, label);
@@ -115,6 +117,7 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
     quota,
     who,
     page("usage", "#/usage", t("shell.usage")),
+    staffLink,
     page("keys", "#/keys", t("shell.apiKeys")),
     page("account", "#/account", t("shell.account")),
     languageSelect(),
@@ -127,6 +130,7 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
     quota.textContent = quotaText(state.quota);
     quota.classList.toggle("exhausted", Boolean(state.quota && state.quota.remaining === 0));
     who.textContent = state.user ? state.user.nickname || state.user.email : "";
+    staffLink.hidden = !state.user?.is_staff;
     clear(list);
     const now = new Date();
     for (const chat of state.chats) {

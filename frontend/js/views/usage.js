@@ -19,6 +19,7 @@ function quotaSection() {
   const used = h("p", { class: "quota-used" });
   const left = h("p", { class: "hint" });
   const meter = h("progress", { "aria-labelledby": "usage-today" });
+  const tokens = h("ul", { class: "token-budgets hint" });
   const section = h(
     "section",
     { class: "card usage-today", "aria-labelledby": "usage-today" },
@@ -26,10 +27,28 @@ function quotaSection() {
     used,
     meter,
     left,
+    tokens,
   );
-  function render({ quota }) {
+  function render({ quota, user }) {
     section.hidden = !quota;
     if (!quota) return;
+    // The token budgets that apply (a limit of null is none), as the server counted them last.
+    const budgets = user?.quota?.tokens || {};
+    tokens.replaceChildren(
+      ...["daily", "monthly"]
+        .filter((name) => budgets[name]?.limit !== null && budgets[name]?.limit !== undefined)
+        .map((name) =>
+          h(
+            "li",
+            { dataset: { window: name } },
+            t(`usage.tokenBudget.${name}`, {
+              used: formatNumber(budgets[name].used),
+              limit: formatNumber(budgets[name].limit),
+              remaining: formatNumber(budgets[name].remaining),
+            }),
+          ),
+        ),
+    );
     const spent = quota.limit - quota.remaining;
     used.textContent = t("usage.quotaUsed", { used: spent, limit: quota.limit, count: quota.limit });
     meter.max = Math.max(1, quota.limit);
