@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from chat.models import ChatBot, Choice, Config, DailyUsage, Persona, Prompt, QuotaReservation, Reply
+from chat.models import (
+    ChatBot,
+    ChatSummary,
+    Choice,
+    Config,
+    DailyUsage,
+    Persona,
+    Prompt,
+    QuotaReservation,
+    Reply,
+    ServiceTokenUsage,
+)
 
 
 class ConfigInline(admin.StackedInline):
@@ -59,3 +70,20 @@ class PersonaAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_active"]
     search_fields = ["name", "key", "description"]
     prepopulated_fields = {"key": ["name"]}
+
+
+@admin.register(ChatSummary)
+class ChatSummaryAdmin(admin.ModelAdmin):
+    list_display = ["chatbot", "covers_until_prompt_id", "tokens", "updated_at"]
+    raw_id_fields = ["chatbot"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(ServiceTokenUsage)
+class ServiceTokenUsageAdmin(admin.ModelAdmin):
+    """The service's own calls (summaries, titles): never a user's completions."""
+
+    list_display = ["created_at", "kind", "model", "prompt_tokens", "completion_tokens", "user", "chatbot"]
+    list_filter = ["kind", "model"]
+    raw_id_fields = ["user", "chatbot"]
+    date_hierarchy = "created_at"

@@ -119,6 +119,10 @@ class Prompt(models.Model):
     kind = models.CharField(max_length=20, choices=PromptKind.choices, default=PromptKind.MESSAGE)
     content = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The content's tokens, counted when written (chat.tokens; `tokens_by` names the encoding), so a
+    # send reads the history's counts instead of counting it again. Null: not counted yet.
+    tokens = models.PositiveIntegerField(null=True, blank=True)
+    tokens_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -178,6 +182,8 @@ class Choice(models.Model):
     role = models.CharField(max_length=20, default="assistant")
     content = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=30, blank=True)
+    tokens = models.PositiveIntegerField(null=True, blank=True)  # as Prompt.tokens
+    tokens_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["index"]
@@ -223,3 +229,48 @@ class QuotaReservation(models.Model):
 
     def __str__(self) -> str:
         return f"Reservation {self.pk} until {self.expires_at}"
+
+
+class ChatSummary(models.Model):
+    """What the model wrote of a chat's oldest turns, which no longer fit in its context window:
+    sent ahead of the remaining turns. It covers every message up to `covers_until_prompt_id`."""
+
+    chatbot = models.OneToOneField(ChatBot, on_delete=models.CASCADE, related_name="summary")
+    content = models.TextField()
+    covers_until_prompt_id = models.BigIntegerField()
+    tokens = models.PositiveIntegerField(default=0)
+    tokens_by = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "chat summaries"
+
+    def __str__(self) -> str:
+        return f"Summary of chat {self.chatbot_id} up to prompt {self.covers_until_prompt_id}"
+
+
+class ServiceCallKind(models.TextChoices):
+    SUMMARY = "summary", "Summary"
+    TITLE = "title", "Title"
+
+
+class ServiceTokenUsage(models.Model):
+    """Tokens the service spent on its own calls (summaries, titles): not a user's completions
+    (never in DailyUsage or the quota), but the service's usage all the same."""
+
+    kind = models.CharField(max_length=20, choices=ServiceCallKind.choices)
+    model = models.CharField(max_length=100)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    # Whose chat it was for (kept when the chat or user goes: it is the service's book).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chatbot = models.ForeignKey(ChatBot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "service token usage"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.model}: {self.prompt_tokens}+{self.completion_tokens}"

@@ -46,6 +46,14 @@ UPSTREAM_LATENCY = Histogram(
 )
 UPSTREAM_ERRORS = Counter("chatbot_upstream_errors", "Failed calls to the model's server, by kind.", ["kind"])
 TOKENS = Counter("chatbot_tokens", "Tokens of stored replies.", ["kind"])
+SERVICE_TOKENS = Counter(
+    "chatbot_service_tokens",
+    "Tokens of the service's own calls (summaries, titles), not charged to a user.",
+    ["purpose", "kind"],
+)
+SERVICE_CALLS = Counter(
+    "chatbot_service_calls", "The service's own calls to the model, by purpose and outcome.", ["purpose", "outcome"]
+)
 QUOTA_REFUSALS = Counter("chatbot_quota_refusals", "Sends refused because the daily quota was used up.")
 STREAMS_IN_FLIGHT = Gauge(
     "chatbot_streams_in_flight", "Streamed answers being relayed right now.", multiprocess_mode="livesum"

@@ -12,6 +12,9 @@ message. Behaviour is chosen per request by directives in the last user message 
     words=N         reply with N words instead of the echo
     unstorable      add text no database stores (a NUL and a lone surrogate) to the reply
 
+A reply longer than the request's `max_tokens` (or `max_completion_tokens`; the mock's tokens are
+words) is cut there with finish_reason "length", as OpenAI does. Usage counts words.
+
 `GET /_mock/requests` lists the requests received (newest last); `DELETE` clears the list.
 """
 
@@ -125,6 +128,15 @@ def _prompt_tokens(messages: list) -> int:
     )
 
 
+def _within_max_tokens(text: str, max_tokens) -> tuple[str, str]:
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        return text, "stop"
+    words = re.findall(r"\S+\s*", text)
+    if len(words) <= max_tokens:
+        return text, "stop"
+    return "".join(words[:max_tokens]).rstrip(), "length"
+
+
 def _chunks(text: str) -> list[str]:
     """Split into word-sized pieces that join back to the text."""
     return re.findall(r"\S+\s*|\s+", text) or [text]
@@ -186,6 +198,7 @@ class MockOpenAI(FakeServer):
         text = reply_text(messages, behaviour.words)
         if behaviour.unstorable:
             text += " nul\x00 surrogate\ud800 end"
+        text, finish_reason = _within_max_tokens(text, body.get("max_completion_tokens") or body.get("max_tokens"))
         completion_id = f"chatcmpl-mock{int(time.time() * 1000)}"
         usage = {
             "prompt_tokens": _prompt_tokens(messages),
@@ -215,7 +228,7 @@ class MockOpenAI(FakeServer):
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "finish_reason": finish_reason,
                             "logprobs": None,
                         }
                     ],
@@ -224,9 +237,9 @@ class MockOpenAI(FakeServer):
             )
             record.finished = True
             return
-        await self.stream(send, receive, record, behaviour, completion_id, model, text, usage)
+        await self.stream(send, receive, record, behaviour, completion_id, model, text, usage, finish_reason)
 
-    async def stream(self, send, receive, record, behaviour, completion_id, model, text, usage):
+    async def stream(self, send, receive, record, behaviour, completion_id, model, text, usage, finish_reason):
         await send(
             {
                 "type": "http.response.start",
@@ -263,7 +276,7 @@ class MockOpenAI(FakeServer):
                 if not await event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}):
                     return
                 record.chunks_sent += 1
-            await event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            await event({"choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]})
             if (record.body.get("stream_options") or {}).get("include_usage"):
                 await event({"choices": [], "usage": usage})
             await event("[DONE]")

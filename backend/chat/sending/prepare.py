@@ -9,7 +9,7 @@ from typing import Any
 
 from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
-from chat.history import upstream_messages
+from chat.history import build_history
 from chat.models import ChatBot, Prompt, PromptKind
 from chat.quota import QuotaExceeded, QuotaStatus, quota_release, quota_reserve, quota_status_for
 from chat.sending.plan import SendPlan
@@ -31,9 +31,10 @@ def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None =
     reservation = quota_reserve(user=user)
     try:
         config = chat.config
+        history = build_history(chat=chat, content=content, answering=prompt_id)
         request = CompletionRequest(
             model=config.model,
-            messages=upstream_messages(chat=chat, content=content, answering=prompt_id),
+            messages=history.messages(),
             temperature=float(config.temperature),
             max_tokens=config.max_tokens,
         )
@@ -47,6 +48,8 @@ def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None =
         request=request,
         reservation=reservation,
         prompt_id=prompt_id,
+        history=history,
+        counted_tokens=history.counted_tokens(),
     )
 
 

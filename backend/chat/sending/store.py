@@ -16,6 +16,7 @@ from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import Reservation, quota_commit, quota_release
 from chat.sending.plan import SendPlan, first_line
 from chat.services import ensure_room_for_a_chat
+from chat.tokens import counter_for
 from core.database import run_db
 from core.metrics import TOKENS
 
@@ -64,8 +65,16 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
                 chat_id = None
         if chat_id is not None:
+            counter = plan.history.counter if plan.history is not None else counter_for(plan.request.model)
             if plan.prompt_id is None:
-                prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+                prompt = Prompt.objects.create(
+                    chatbot_id=chat_id,
+                    kind=PromptKind.MESSAGE,
+                    content=plan.content,
+                    # counted already when the request was built (an OpenAI-style call's: now)
+                    tokens=plan.history.content_tokens if plan.history is not None else counter.count(plan.content),
+                    tokens_by=counter.by,
+                )
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
             reply = Reply.objects.create(
@@ -84,6 +93,8 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                     role=choice.role[:20],
                     content=choice.content,
                     finish_reason=choice.finish_reason[:30],
+                    tokens=counter.count(choice.content),
+                    tokens_by=counter.by,
                 )
                 for choice in completion.choices
             )
