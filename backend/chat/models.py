@@ -58,11 +58,19 @@ class Persona(models.Model):
             raise ValidationError({"variables": 'A list of {"name": "an_identifier", "label": "what to ask"}.'})
 
 
+class TitleSource(models.TextChoices):
+    USER = "user", "Given by the user"
+    FIRST_LINE = "first_line", "The first message's first line"
+    MODEL = "model", "Written by the model"
+
+
 class ChatBot(models.Model):
     """A chat session of one user."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chatbots")
     title = models.CharField(max_length=200, blank=True)
+    # Who wrote the title: only a first line may give way to the model's (chat.titles), never the user's.
+    title_source = models.CharField(max_length=20, choices=TitleSource.choices, default=TitleSource.USER)
     # The persona the chat started from and the values filled in (its rendered prompt is in Config).
     persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     persona_values = models.JSONField(default=dict, blank=True)

@@ -7,15 +7,15 @@ import asyncio
 import contextlib
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
-from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
+from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply, TitleSource
 from chat.quota import Reservation, quota_commit, quota_release
 from chat.sending.plan import SendPlan, first_line
 from chat.services import ensure_room_for_a_chat
+from chat.titles import title_later
 from chat.tokens import counter_for
 from core.database import run_db
 from core.metrics import TOKENS
@@ -41,23 +41,28 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
     """
     tokens = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
     refusal: Exception = ChatDeletedMidAnswer()
+    named = False
     with transaction.atomic():
         chat_id = plan.chat_id
         if chat_id is None:
             try:
                 ensure_room_for_a_chat(user_id=plan.user_id)
-                chat = ChatBot.objects.create(user_id=plan.user_id, title=first_line(plan.content))
+                chat = ChatBot.objects.create(
+                    user_id=plan.user_id, title=first_line(plan.content), title_source=TitleSource.FIRST_LINE
+                )
+                named = True
                 Config.objects.create(chatbot=chat, **plan.new_chat_config)
                 chat_id = chat.pk
             except ChatLimitReached as no_room:
                 refusal = no_room
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
         else:
-            touched = ChatBot.objects.filter(pk=chat_id).update(
-                updated_at=timezone.now(),
-                # the first message names an untitled chat
-                title=Case(When(title="", then=Value(first_line(plan.content))), default=F("title")),
+            # The first message names an untitled chat (and the model will name it better: chat.titles).
+            touched = named = ChatBot.objects.filter(pk=chat_id, title="").update(
+                updated_at=timezone.now(), title=first_line(plan.content), title_source=TitleSource.FIRST_LINE
             )
+            if not named:
+                touched = ChatBot.objects.filter(pk=chat_id).update(updated_at=timezone.now())
             # A regenerate's prompt may have been deleted with its chat meanwhile.
             if touched and plan.prompt_id is not None:
                 touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
@@ -99,6 +104,8 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 for choice in completion.choices
             )
             quota_commit(reservation=plan.reservation, **tokens)
+            if named:
+                title_later(chat_id)
     if chat_id is not None or delivered:
         TOKENS.labels("prompt").inc(completion.prompt_tokens)
         TOKENS.labels("completion").inc(completion.completion_tokens)

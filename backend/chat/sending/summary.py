@@ -22,10 +22,11 @@ from django.utils import timezone
 from chat.exceptions import UpstreamError
 from chat.gateway import Completion, CompletionRequest, OpenAIGateway
 from chat.history import History
-from chat.models import ChatBot, ChatSummary, ServiceCallKind, ServiceTokenUsage
+from chat.models import ChatBot, ChatSummary, ServiceCallKind
 from chat.sending.plan import SendPlan
+from chat.service_usage import record_service_usage
 from core.database import run_db
-from core.metrics import SERVICE_CALLS, SERVICE_TOKENS
+from core.metrics import SERVICE_CALLS
 
 logger = logging.getLogger(__name__)
 
@@ -57,19 +58,6 @@ def summary_request(*, model: str, history: History) -> CompletionRequest:
         temperature=0.2,
         max_tokens=settings.CHAT_SUMMARY_MAX_TOKENS,
     )
-
-
-def record_service_usage(*, kind: str, completion: Completion, user_id: int | None, chat_id: int | None) -> None:
-    ServiceTokenUsage.objects.create(
-        kind=kind,
-        model=completion.model[:100],
-        prompt_tokens=completion.prompt_tokens,
-        completion_tokens=completion.completion_tokens,
-        user_id=user_id,
-        chatbot_id=chat_id,
-    )
-    SERVICE_TOKENS.labels(kind, "prompt").inc(completion.prompt_tokens)
-    SERVICE_TOKENS.labels(kind, "completion").inc(completion.completion_tokens)
 
 
 def store_summary(*, plan: SendPlan, completion: Completion, content: str) -> bool:

@@ -65,6 +65,9 @@ CHAT_CONTEXT_MARGIN = env.int("CHAT_CONTEXT_MARGIN", default=256)
 # Fold the turns that no longer fit into a summary the model writes (a short call of its own, not
 # counted against the user's daily completions), sent ahead of the remaining turns.
 CHAT_SUMMARY = env.bool("CHAT_SUMMARY", default=True)
+# Title a chat from its first exchange (a few words from the model, a background task) when the
+# user gave it none; a title the user sets is never replaced.
+CHAT_AUTO_TITLE = env.bool("CHAT_AUTO_TITLE", default=True)
 # The summary's length (the call's max_tokens) and how many tokens of turns one call may fold.
 CHAT_SUMMARY_MAX_TOKENS = env.int("CHAT_SUMMARY_MAX_TOKENS", default=400)
 CHAT_SUMMARY_INPUT_TOKENS = env.int("CHAT_SUMMARY_INPUT_TOKENS", default=8000)

@@ -14,6 +14,8 @@ CHAT_DB_THREADS = 0
 # and real worker processes (core/tests/test_tasks.py).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 TASKS_RETRY_SECONDS = 0.0
+# The model's titles are a call of their own after a chat's first reply: off unless a test is about them.
+CHAT_AUTO_TITLE = False
 
 # The throttles' file cache of the test run is its own (and its server processes', which inherit
 # CACHE_DIR), never the one `make run` uses: counters must not leak between the two.
