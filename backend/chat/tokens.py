@@ -97,6 +97,12 @@ def _encoding(name: str) -> tiktoken.Encoding | None:
         return None
 
 
+def preload() -> None:
+    """Load every shipped encoding now (each once per process)."""
+    for name in _SPECS:
+        _encoding(name)
+
+
 def estimate(text: str) -> int:
     """Tokens of `text` by its characters: ASCII about four a token, anything else about one each
     (Hangul, CJK; generous for accented Latin, which is what a budget wants)."""
