@@ -199,3 +199,18 @@ def test_an_unknown_model_is_estimated_then_calibrated_on_the_upstream_usage(aut
     assert tokens.counter_for("local-llama").scale() < 1.0
     prompt = Prompt.objects.get(chatbot=chat, content="thirteen fourteen")
     assert (prompt.tokens, prompt.tokens_by) == (tokens.estimate("thirteen fourteen"), "estimate")
+
+
+def test_the_export_carries_the_summary(auth_client, user, mock_llm, small_window):
+    chat = long_chat(user, ENGLISH)
+    send(auth_client, chat, "next")
+    summary = ChatSummary.objects.get(chatbot=chat)
+
+    markdown = auth_client.get(f"/api/v1/chats/{chat.pk}/export/", HTTP_ACCEPT="text/markdown").content.decode()
+    document = auth_client.get(f"/api/v1/chats/{chat.pk}/export/", {"format": "json"}).json()
+
+    assert "## Earlier turns summarised" in markdown
+    assert summary.content in markdown
+    assert markdown.index("## Earlier turns summarised") < markdown.index("## Conversation")
+    assert document["summary"]["content"] == summary.content
+    assert document["summary"]["covers_until_prompt_id"] == summary.covers_until_prompt_id
