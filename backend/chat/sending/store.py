@@ -47,10 +47,11 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         if chat_id is None:
             try:
                 ensure_room_for_a_chat(user_id=plan.user_id)
+                # A chat made by an OpenAI-style call keeps its first line: a title call for each
+                # scripted call would double the service's calls.
                 chat = ChatBot.objects.create(
                     user_id=plan.user_id, title=first_line(plan.content), title_source=TitleSource.FIRST_LINE
                 )
-                named = True
                 Config.objects.create(chatbot=chat, **plan.new_chat_config)
                 chat_id = chat.pk
             except ChatLimitReached as no_room:

@@ -123,3 +123,18 @@ def test_a_rename_while_the_title_task_runs_wins(mock_llm_process, mock_llm, set
     assert result.return_value == "the user named it meanwhile"
     assert ChatBot.objects.get(pk=chat.pk).title == "Mine"
     assert ServiceTokenUsage.objects.get().kind == "title"  # its tokens were spent all the same
+
+
+@pytest.mark.django_db
+def test_a_chat_made_by_an_openai_style_call_keeps_its_first_line(user, mock_llm, titles_on):
+    from accounts.api_keys import api_key_create
+
+    key = api_key_create(user=user, name="script").key
+    client = bearer_client(user)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Plan a trip to Busan"}]}
+
+    assert client.post("/api/openai/v1/chat/completions", body, format="json").status_code == 200
+
+    assert title_calls(mock_llm) == []
+    assert ChatBot.objects.get(user=user).title == "Plan a trip to Busan"
