@@ -98,7 +98,14 @@ def test_a_chat_past_the_window_sends_a_summary_and_the_newest_turns_within_the_
 
 
 def test_the_summary_costs_no_completion_and_is_kept_as_the_service_usage(auth_client, user, mock_llm, small_window):
+    from prometheus_client import REGISTRY
+
+    def counted(kind):
+        labels = {"purpose": "summary", "kind": kind}
+        return REGISTRY.get_sample_value("chatbot_service_tokens_total", labels) or 0.0
+
     chat = long_chat(user, ENGLISH)
+    before = counted("prompt"), counted("completion")
 
     send(auth_client, chat, "next")
 
@@ -109,6 +116,7 @@ def test_the_summary_costs_no_completion_and_is_kept_as_the_service_usage(auth_c
     # what the upstream reported for that call (the mock counts words), its reply cut at max_tokens
     assert usage.prompt_tokens == sum(len(m["content"].split()) for m in summary_call["body"]["messages"])
     assert usage.completion_tokens == 100
+    assert (counted("prompt") - before[0], counted("completion") - before[1]) == (usage.prompt_tokens, 100)
     day = DailyUsage.objects.get(user=user)
     reply = Prompt.objects.get(chatbot=chat, content="next").reply
     assert (day.used, day.prompt_tokens, day.completion_tokens) == (1, reply.prompt_tokens, reply.completion_tokens)
