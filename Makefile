@@ -7,7 +7,7 @@ MANAGE := cd backend && $(PY) manage.py
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: install run serve test lint format bench migrate superuser clean browser
+.PHONY: install run serve test lint format bench bench-long-chat migrate superuser clean browser
 
 install: $(STAMP)
 
@@ -46,6 +46,11 @@ browser: install
 
 bench: migrate
 	cd backend && $(PY) -m benchmarks $(BENCH_ARGS)
+
+# A 200-turn chat past the model's window: request building with and without stored token counts,
+# prompt tokens, time to first token and CPU per send with summaries on and off.
+bench-long-chat: migrate
+	cd backend && $(PY) -m benchmarks.long_chat $(BENCH_ARGS)
 
 superuser: migrate
 	$(MANAGE) createsuperuser

@@ -1,4 +1,5 @@
-"""`make run`: the API on :8000, the SPA on :5173 and, for what has no real keys, the bundled fakes.
+"""`make run`: the API on :8000, the SPA on :5173, the background tasks' worker and, for what has no
+real keys, the bundled fakes.
 
 Without OPENAI_API_KEY the mock OpenAI server answers; without GITHUB_CLIENT_ID / KAKAO_CLIENT_ID
 that provider logs people in through the fake OAuth provider (its consent page lets you pick who).
@@ -57,6 +58,8 @@ def main() -> int:
     commands.append(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", API_PORT]
     )
+    # The background tasks (mail, chat titles): queued in the database, run by this worker.
+    commands.append([sys.executable, "manage.py", "run_tasks"])
     commands.append(
         [sys.executable, "-m", "http.server", SPA_PORT, "--bind", "127.0.0.1", "--directory", str(REPO / "frontend")]
     )

@@ -1,21 +1,19 @@
 """The mails accounts send (verification, password reset, an address claimed) and how they leave.
 
-Links point at the SPA (`SPA_URL`), whose pages call the API. Mail leaves on a background thread
-(`EMAIL_IN_BACKGROUND`), so an answer takes as long whether or not a mail was sent: a reset
-request must not tell by its timing whether an address has an account. A mail server that fails
-is logged; the request that caused the mail does not fail with it.
+Links point at the SPA (`SPA_URL`), whose pages call the API. A mail is a background task
+(`core.tasks`, run by `manage.py run_tasks`): enqueued with the request's own writes, it leaves even
+if the server restarts before it is sent, and a mail server that fails is retried with backoff.
+An answer takes as long whether or not a mail was sent (a reset request must not tell by its
+timing whether an address has an account), and never fails with the mail server.
 """
 
 from __future__ import annotations
 
-import logging
-from concurrent.futures import ThreadPoolExecutor
-
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django_tasks import task
 
-logger = logging.getLogger(__name__)
-_outbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
+from core.tasks import retried
 
 
 def spa_link(route: str) -> str:
@@ -23,19 +21,15 @@ def spa_link(route: str) -> str:
     return f"{settings.SPA_URL.split('#')[0]}#/{route}"
 
 
-def _send(message: EmailMessage) -> None:
-    try:
-        message.send()
-    except Exception as error:  # SMTP's, sockets' and the backend's own errors have no common base
-        logger.error("mail not sent subject=%r error=%s", message.subject, type(error).__name__)
+@task()
+def send_mail(*, to: str, subject: str, body: str, attempt: int = 1) -> None:
+    """One mail, sent by a worker; SMTP's, sockets' and the backend's errors are retried (`retried`)."""
+    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    retried(send_mail, attempt=attempt, kwargs={"to": to, "subject": subject, "body": body}, work=message.send)
 
 
 def send_mail_later(*, to: str, subject: str, body: str) -> None:
-    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-    if settings.EMAIL_IN_BACKGROUND:
-        _outbox.submit(_send, message)
-    else:
-        _send(message)
+    send_mail.enqueue(to=to, subject=subject, body=body)
 
 
 def verification_mail(*, to: str, key: str) -> None:

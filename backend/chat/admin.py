@@ -3,6 +3,7 @@ from django.contrib import admin
 from chat.models import (
     AllowanceGroup,
     ChatBot,
+    ChatSummary,
     Choice,
     Config,
     DailyUsage,
@@ -12,6 +13,7 @@ from chat.models import (
     Prompt,
     QuotaReservation,
     Reply,
+    ServiceTokenUsage,
 )
 
 
@@ -103,3 +105,20 @@ class ModelUsageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ChatSummary)
+class ChatSummaryAdmin(admin.ModelAdmin):
+    list_display = ["chatbot", "covers_until_prompt_id", "tokens", "updated_at"]
+    raw_id_fields = ["chatbot"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(ServiceTokenUsage)
+class ServiceTokenUsageAdmin(admin.ModelAdmin):
+    """The service's own calls (summaries, titles): never a user's completions."""
+
+    list_display = ["created_at", "kind", "model", "prompt_tokens", "completion_tokens", "user", "chatbot"]
+    list_filter = ["kind", "model"]
+    raw_id_fields = ["user", "chatbot"]
+    date_hierarchy = "created_at"

@@ -24,7 +24,14 @@ from django.db.models import F, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from chat.models import AllowanceGroup, DailyUsage, ModelPrice, QuotaReservation, ServiceBudgetLock
+from chat.models import (
+    AllowanceGroup,
+    DailyUsage,
+    ModelPrice,
+    QuotaReservation,
+    ServiceBudgetLock,
+    ServiceTokenUsage,
+)
 
 # The estimate of a prompt, before the model counts it: a token is at least one byte of text for
 # OpenAI's tokenizers and English runs about four bytes a token, so half the bytes is generous.
@@ -109,15 +116,17 @@ def _total(queryset, expression) -> Subquery:
     return Coalesce(Subquery(summed), 0)
 
 
-def _used_in_one_statement(anchor, usages, reservations, at: dt.datetime) -> tuple[int, int]:
-    """(settled, in flight) read by ONE statement, so in one snapshot: a reply settling meanwhile
-    (its reservation deleted, its usage added, in one transaction) is counted once, never zero times."""
+def _used_in_one_statement(
+    anchor, usages, reservations, at: dt.datetime, also: tuple[str, ...] = ()
+) -> tuple[int, ...]:
+    """(settled, in flight, *also) read by ONE statement, so in one snapshot: a reply settling meanwhile
+    (its reservation deleted, its usage added, in one transaction) is counted once, never zero times.
+    `also`: more sums the anchor was annotated with."""
     row = anchor.annotate(
         settled=_total(usages, F("prompt_tokens") + F("completion_tokens")),
         reserved=_total(reservations.filter(expires_at__gt=at), F("tokens")),
-    ).values_list("settled", "reserved")
-    settled, reserved = row.first() or (0, 0)
-    return int(settled), int(reserved)
+    ).values_list("settled", "reserved", *also)
+    return tuple(int(value) for value in (row.first() or (0,) * (2 + len(also))))
 
 
 def user_tokens_used(user_id: int, window: Window, at: dt.datetime) -> tuple[int, int]:
@@ -132,17 +141,22 @@ def user_tokens_used(user_id: int, window: Window, at: dt.datetime) -> tuple[int
 
 
 def service_tokens_used(window: Window, at: dt.datetime) -> int:
-    """Every token the service spent in `window`, settled or reserved: the users' completions.
-    Calls of the service's own (summaries, titles) add their book here, in the same statement."""
+    """Every token the service spent in `window`, settled or reserved: the users' completions and
+    the service's own calls (summaries, titles: ServiceTokenUsage), in the same statement."""
     days = {"day__gte": window.first_day, "day__lte": window.last_day}
     ServiceBudgetLock.objects.get_or_create(pk=1)  # the anchor of the one statement
-    settled, reserved = _used_in_one_statement(
-        ServiceBudgetLock.objects.filter(pk=1),
+    anchor = ServiceBudgetLock.objects.filter(pk=1)
+    start = timezone.make_aware(dt.datetime.combine(window.first_day, dt.time.min), window.resets_at.tzinfo)
+    own_calls = ServiceTokenUsage.objects.filter(created_at__gte=start, created_at__lt=window.resets_at)
+    anchor = anchor.annotate(own=_total(own_calls, F("prompt_tokens") + F("completion_tokens")))
+    row = _used_in_one_statement(
+        anchor,
         DailyUsage.objects.filter(**days),
         QuotaReservation.objects.filter(**{f"usage__{k}": v for k, v in days.items()}),
         at,
+        also=("own",),
     )
-    return settled + reserved
+    return sum(row)
 
 
 def service_ceilings() -> dict[str, int | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from chat.history import CONTEXT_LABELS
-from chat.models import CONTEXT_KINDS, ChatBot, PromptKind
+from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, PromptKind
 
 
 def _when(moment) -> str:
@@ -27,6 +27,13 @@ def chat_markdown(chat: ChatBot) -> str:
     if context:
         lines += ["", "## Context", ""]
         lines += [f"- **{CONTEXT_LABELS[kind]}:** {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
+    try:
+        summary = chat.summary
+    except ChatSummary.DoesNotExist:
+        summary = None
+    if summary is not None:
+        lines += ["", "## Earlier turns summarised", "", f"_(written by the model, {_when(summary.updated_at)})_"]
+        lines += ["", summary.content]
     lines += ["", "## Conversation"]
     for prompt in prompts:
         if prompt.kind != PromptKind.MESSAGE:

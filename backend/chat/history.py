@@ -1,75 +1,272 @@
-"""What a send tells the model besides the new message: the system prompt, the context, the earlier turns."""
+"""What a send tells the model besides the new message: the system prompt, the context, the summary
+of the turns that no longer fit, and as many earlier turns as the model's context window leaves room for.
+
+Everything is counted in tokens (`chat.tokens`): each turn's count is stored when it is written,
+so a send reads counts, not the whole chat, and stops at the first turn that does not fit.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 
-from chat.models import CONTEXT_KINDS, ChatBot, Choice, Prompt, PromptKind, Reply
+from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, Choice, Prompt, PromptKind, Reply
+from chat.tokens import REPLY_PRIMING, Counter, counter_for, message_tokens
+from chat.tokens import context_window as window_of
 
 CONTEXT_LABELS = {
     PromptKind.CURRENT_STATE: "Their current situation",
     PromptKind.GOAL: "Their goal",
     PromptKind.MISC: "Anything else they asked you to keep in mind",
 }
+SUMMARY_HEADING = "Summary of the earlier part of this conversation (those turns are not repeated below):\n"
+# When turns must be folded, only this share of the history budget stays as turns: the rest is
+# folded too, so the next sends have room to grow before another summary call is needed.
+KEEP_AFTER_SUMMARY = 0.5
 
 
-def _context_and_turns_sql() -> str:
-    """Context prompts first, then answered messages newest first, each with its newest reply's first
-    choice's text; but for one prompt (the one being answered again, or none: -1).
+@dataclass(frozen=True)
+class Turn:
+    prompt_id: int
+    question: str
+    answer: str
+    tokens: int  # both messages, their overhead included, in the counter's tokens
+
+
+@dataclass(frozen=True)
+class History:
+    """A send's messages, in two versions: plain trimming (`turns`), and, when some turns no longer
+    fit and summaries are on, a new summary (to be written from `to_fold`) ahead of `kept`."""
+
+    head: list[dict[str, str]]
+    content: str
+    counter: Counter
+    summary: str | None = None  # the stored summary, sent as it is unless a new one is written
+    turns: list[Turn] = field(default_factory=list)  # oldest first
+    kept: list[Turn] = field(default_factory=list)  # oldest first, the newest of `turns`
+    to_fold: list[Turn] = field(default_factory=list)  # oldest first; empty: no new summary needed
+    fixed_tokens: int = 0  # head, content and priming
+    content_tokens: int = 0  # the new message's (stored with it)
+    budget: int = 0  # what the whole request may take, in the counter's tokens
+
+    def _selection(self, new_summary: str | None) -> tuple[str | None, int, list[Turn]]:
+        """The summary to send, its tokens, and the turns after it: with a new summary, the newest of
+        `kept` that fit beside it (the model may have written more than was reserved for it)."""
+        if not new_summary:
+            tokens = message_tokens(self.counter.count(SUMMARY_HEADING + self.summary)) if self.summary else 0
+            return self.summary, tokens, self.turns
+        tokens = message_tokens(self.counter.count(SUMMARY_HEADING + new_summary))
+        room = self.budget - self.fixed_tokens - tokens
+        turns: list[Turn] = []
+        for turn in reversed(self.kept):
+            if turn.tokens > room:
+                break
+            room -= turn.tokens
+            turns.append(turn)
+        return new_summary, tokens, turns[::-1]
+
+    def messages(self, *, new_summary: str | None = None) -> list[dict[str, str]]:
+        summary, _, turns = self._selection(new_summary)
+        messages = list(self.head)
+        if summary:
+            messages.append({"role": "system", "content": SUMMARY_HEADING + summary})
+        for turn in turns:
+            # A tool loop's turns (OpenAI-compatible calls) may have no text on one side or the other.
+            if turn.question:
+                messages.append({"role": "user", "content": turn.question})
+            if turn.answer:
+                messages.append({"role": "assistant", "content": turn.answer})
+        messages.append({"role": "user", "content": self.content})
+        return messages
+
+    def counted_tokens(self, *, new_summary: str | None = None) -> int:
+        """The counter's tokens of `messages(new_summary=...)`."""
+        _, summary_tokens, turns = self._selection(new_summary)
+        return self.fixed_tokens + summary_tokens + sum(turn.tokens for turn in turns)
+
+
+def _turns_sql(*, newest_first: bool) -> str:
+    """Context prompts first (newest first only), then answered messages after the summary, each
+    with its newest reply's first choice; but for one prompt (the one answered again, or none: -1).
 
     Plain SQL (portable across SQLite and PostgreSQL): the ORM spent more CPU compiling this
     query than the database spent running it, on every send (docs/performance.md).
     """
     prompt, reply, choice = Prompt._meta.db_table, Reply._meta.db_table, Choice._meta.db_table
+    order = (
+        "CASE WHEN p.kind = %s THEN 1 ELSE 0 END, p.created_at DESC, p.id DESC"
+        if newest_first
+        else "p.created_at, p.id"
+    )
+    kinds = "(p.kind <> %s OR p.id > %s)" if newest_first else "p.kind = %s AND p.id > %s AND p.id <= %s"
     # Table names come from our models; every value is a query parameter.
     return (
-        f"SELECT p.kind, p.content, c.content FROM {prompt} p "  # noqa: S608
+        "SELECT p.id, p.kind, p.content, p.tokens, p.tokens_by, c.id, c.content, c.tokens, c.tokens_by "  # noqa: S608
+        f"FROM {prompt} p "
         # the newest reply of each prompt (several after a regenerate)
         f"LEFT JOIN {reply} r ON r.id = (SELECT MAX(r2.id) FROM {reply} r2 WHERE r2.prompt_id = p.id) "
         f'LEFT JOIN {choice} c ON c.reply_id = r.id AND c."index" = 0 '
-        "WHERE p.chatbot_id = %s AND p.id <> %s AND (p.kind <> %s OR r.id IS NOT NULL) "
-        "ORDER BY CASE WHEN p.kind = %s THEN 1 ELSE 0 END, p.created_at DESC, p.id DESC"
+        f"WHERE p.chatbot_id = %s AND p.id <> %s AND (p.kind <> %s OR r.id IS NOT NULL) AND {kinds} "
+        f"ORDER BY {order}"
     )
 
 
-def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = None) -> list[dict[str, str]]:
-    """System prompt, context, then as many earlier turns as the budget allows (newest kept), in one
-    query, then `content`. `answering`: the id of a stored prompt being answered again (regenerate),
-    which is then `content` and not one of the earlier turns."""
-    context: dict[str, str] = {}
-    turns: list[tuple[str, str]] = []
-    budget = settings.CHAT_HISTORY_BUDGET
-    with connection.cursor() as cursor:
-        parameters = [chat.pk, answering or -1, PromptKind.MESSAGE.value, PromptKind.MESSAGE.value]
-        cursor.execute(_context_and_turns_sql(), parameters)
-        while rows := cursor.fetchmany(100):
-            for kind, question, answer in rows:
-                if kind != PromptKind.MESSAGE:
-                    context[kind] = question
-                    continue
-                budget -= len(question) + len(answer or "")
-                if budget < 0:
-                    break
-                turns.append((question, answer or ""))
-            if budget < 0:
-                break
+class _Counts:
+    """Stored counts where they are the counter's; counted now (and written back) where not."""
 
-    messages: list[dict[str, str]] = []
-    if chat.config.system_prompt:
-        messages.append({"role": "system", "content": chat.config.system_prompt})
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+        self.prompts: list[Prompt] = []
+        self.choices: list[Choice] = []
+
+    def of(self, row_id, text: str, tokens: int | None, by: str, *, model: type) -> int:
+        if tokens is not None and by == self.counter.by:
+            return tokens
+        tokens = self.counter.count(text)
+        if row_id is not None:
+            target = self.prompts if model is Prompt else self.choices
+            target.append(model(pk=row_id, tokens=tokens, tokens_by=self.counter.by))
+        return tokens
+
+    def save(self) -> None:
+        """Older rows (written before counts were stored, or under another model) keep their count now."""
+        if self.prompts:
+            Prompt.objects.bulk_update(self.prompts, ["tokens", "tokens_by"], batch_size=200)
+        if self.choices:
+            Choice.objects.bulk_update(self.choices, ["tokens", "tokens_by"], batch_size=200)
+
+
+def _turn(row, counts: _Counts) -> Turn:
+    prompt_id, _kind, question, q_tokens, q_by, choice_id, answer, a_tokens, a_by = row
+    answer = answer or ""
+    tokens = message_tokens(counts.of(prompt_id, question, q_tokens, q_by, model=Prompt)) + message_tokens(
+        counts.of(choice_id, answer, a_tokens, a_by, model=Choice)
+    )
+    return Turn(prompt_id=prompt_id, question=question, answer=answer, tokens=tokens)
+
+
+def history_budget(*, model: str, max_tokens: int | None, counter: Counter) -> int:
+    """Tokens (the counter's) the whole request may take: the window less the reply and the margin."""
+    room = window_of(model) - (max_tokens or 0) - settings.CHAT_CONTEXT_MARGIN
+    return math.floor(room / counter.scale())
+
+
+def build_history(*, chat: ChatBot, content: str, answering: int | None = None) -> History:
+    """System prompt, context, the summary, then as many earlier turns as the window allows
+    (newest kept), then `content`. `answering`: the id of a stored prompt being answered again
+    (regenerate), which is then `content` and not one of the earlier turns."""
+    config = chat.config
+    counter = counter_for(config.model)
+    counts = _Counts(counter)
+    summary = ChatSummary.objects.filter(chatbot=chat).first() if settings.CHAT_SUMMARY else None
+    covers = summary.covers_until_prompt_id if summary else 0
+
+    context: dict[str, str] = {}
+    rows: list = []
+    budget = history_budget(model=config.model, max_tokens=config.max_tokens, counter=counter)
+    with connection.cursor() as cursor:
+        message = PromptKind.MESSAGE.value
+        cursor.execute(_turns_sql(newest_first=True), [chat.pk, answering or -1, message, message, covers, message])
+        head_done = False
+        used = 0
+        overflow = False
+        while not overflow and (batch := cursor.fetchmany(100)):
+            for row in batch:
+                if row[1] != PromptKind.MESSAGE:
+                    context[row[1]] = row[2]
+                    continue
+                if not head_done:  # context rows come first: the fixed part is known now
+                    head_done = True
+                    head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
+                    used = fixed + _summary_room(summary, counter)
+                turn = _turn(row, counts)
+                if used + turn.tokens > budget:
+                    overflow = True
+                    break
+                used += turn.tokens
+                rows.append(turn)
+    if not head_done:
+        head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
+    turns = rows[::-1]  # oldest first
+    history = History(
+        head=head,
+        content=content,
+        counter=counter,
+        summary=summary.content if summary else None,
+        turns=turns,
+        kept=turns,
+        fixed_tokens=fixed,
+        content_tokens=content_tokens,
+        budget=budget,
+    )
+    if overflow and settings.CHAT_SUMMARY:
+        history = _with_fold(history, chat=chat, answering=answering, covers=covers, budget=budget, counts=counts)
+    counts.save()
+    return history
+
+
+def _head(system_prompt: str, context: dict[str, str], content: str, counter: Counter):
+    head: list[dict[str, str]] = []
+    if system_prompt:
+        head.append({"role": "system", "content": system_prompt})
     if context:
         lines = [f"{CONTEXT_LABELS[kind]}: {context[kind]}" for kind in CONTEXT_KINDS if kind in context]
-        messages.append({"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)})
-    for question, answer in reversed(turns):
-        # A tool loop's turns (OpenAI-compatible calls) may have no text on one side or the other.
-        if question:
-            messages.append({"role": "user", "content": question})
-        if answer:
-            messages.append({"role": "assistant", "content": answer})
-    messages.append({"role": "user", "content": content})
-    return messages
+        head.append({"role": "system", "content": "What the user told you about themselves.\n" + "\n".join(lines)})
+    fixed = sum(message_tokens(counter.count(m["content"])) for m in head)
+    content_tokens = counter.count(content)
+    return head, fixed + message_tokens(content_tokens) + REPLY_PRIMING, content_tokens
+
+
+def _summary_room(summary: ChatSummary | None, counter: Counter) -> int:
+    """What the summary may take: the stored one's tokens, or a new one's at most."""
+    if not settings.CHAT_SUMMARY:
+        return 0
+    stored = summary.tokens if summary and summary.tokens_by == counter.by else 0
+    heading = counter.count(SUMMARY_HEADING)
+    return message_tokens(heading + max(stored, settings.CHAT_SUMMARY_MAX_TOKENS))
+
+
+def _with_fold(history: History, *, chat, answering, covers: int, budget: int, counts: _Counts) -> History:
+    """Turns no longer fit: keep the newest within KEEP_AFTER_SUMMARY of the room for turns, and fold
+    the older ones (those not in the summary yet, oldest first, up to CHAT_SUMMARY_INPUT_TOKENS)."""
+    room = budget - history.fixed_tokens - _summary_room(None, history.counter)
+    keep_limit = room * KEEP_AFTER_SUMMARY
+    kept: list[Turn] = []
+    used = 0
+    for turn in reversed(history.turns):
+        if used + turn.tokens > keep_limit:
+            break
+        used += turn.tokens
+        kept.append(turn)
+    kept.reverse()
+    # Fold from the oldest turn after the summary up to the newest one not kept.
+    boundary = (kept[0].prompt_id - 1) if kept else (history.turns[-1].prompt_id if history.turns else 2**62)
+    to_fold: list[Turn] = []
+    folded_tokens = 0
+    with connection.cursor() as cursor:
+        message = PromptKind.MESSAGE.value
+        cursor.execute(_turns_sql(newest_first=False), [chat.pk, answering or -1, message, message, covers, boundary])
+        while batch := cursor.fetchmany(50):
+            for row in batch:
+                turn = _turn(row, counts)
+                if to_fold and folded_tokens + turn.tokens > settings.CHAT_SUMMARY_INPUT_TOKENS:
+                    batch = None
+                    break
+                folded_tokens += turn.tokens
+                to_fold.append(turn)
+            if batch is None:
+                break
+    return dataclasses.replace(history, kept=kept, to_fold=to_fold)
+
+
+def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = None) -> list[dict[str, str]]:
+    """The messages of a send with plain trimming (the stored summary, if any, ahead of the turns)."""
+    return build_history(chat=chat, content=content, answering=answering).messages()
 
 
 def _answer_message(reply: Reply | None) -> dict | None:
@@ -86,8 +283,8 @@ def conversation_until(*, reply: Reply) -> list[dict]:
     """A chat's conversation as OpenAI messages, up to and including `reply` (what a Responses API
     call's `previous_response_id` continues): each turn's tool results and message and its answer's
     text and tool calls. As with OpenAI's, earlier `instructions` are not carried over (nor the chat's
-    system prompt, which an API-made chat took from them). Past CHAT_HISTORY_BUDGET characters the oldest
-    turns are left out (whole turns, never a tool result without the call it answers)."""
+    system prompt, which an API-made chat took from them). Past what the model's context window leaves
+    (as for a send) the oldest turns are left out (whole turns, never a tool result without its call)."""
     chat = ChatBot.objects.select_related("config").get(pk=reply.chatbot_id)
     prompts = list(Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE, pk__lte=reply.prompt_id).order_by("pk"))
     first_choices = Prefetch("choices", queryset=Choice.objects.filter(index=0))
@@ -95,7 +292,8 @@ def conversation_until(*, reply: Reply) -> list[dict]:
     newest = {answer.prompt_id: answer for answer in answers}  # each prompt's newest answer
     newest[reply.prompt_id] = next(answer for answer in answers if answer.pk == reply.pk)  # but the one named
     turns: list[list[dict]] = []
-    budget = settings.CHAT_HISTORY_BUDGET
+    counter = counter_for(chat.config.model)
+    budget = history_budget(model=chat.config.model, max_tokens=chat.config.max_tokens, counter=counter)
     for prompt in reversed(prompts):
         turn = [
             {"role": "tool", "tool_call_id": r["tool_call_id"], "content": r["content"]} for r in prompt.tool_results
@@ -104,7 +302,7 @@ def conversation_until(*, reply: Reply) -> list[dict]:
             turn.append({"role": "user", "content": prompt.content})
         if (answer := _answer_message(newest.get(prompt.pk))) is not None:
             turn.append(answer)
-        budget -= sum(len(str(message.get("content") or "")) for message in turn)
+        budget -= sum(message_tokens(counter.count(str(message.get("content") or ""))) for message in turn)
         if budget < 0 and turns:
             break
         turns.append(turn)

@@ -58,11 +58,19 @@ class Persona(models.Model):
             raise ValidationError({"variables": 'A list of {"name": "an_identifier", "label": "what to ask"}.'})
 
 
+class TitleSource(models.TextChoices):
+    USER = "user", "Given by the user"
+    FIRST_LINE = "first_line", "The first message's first line"
+    MODEL = "model", "Written by the model"
+
+
 class ChatBot(models.Model):
     """A chat session of one user."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chatbots")
     title = models.CharField(max_length=200, blank=True)
+    # Who wrote the title: only a first line may give way to the model's (chat.titles), never the user's.
+    title_source = models.CharField(max_length=20, choices=TitleSource.choices, default=TitleSource.USER)
     # The persona the chat started from and the values filled in (its rendered prompt is in Config).
     persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     persona_values = models.JSONField(default=dict, blank=True)
@@ -122,6 +130,10 @@ class Prompt(models.Model):
     # The tool results the client sent with this turn (`role: "tool"` messages): [{tool_call_id, content}].
     tool_results = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The content's tokens, counted when written (chat.tokens; `tokens_by` names the encoding), so a
+    # send reads the history's counts instead of counting it again. Null: not counted yet.
+    tokens = models.PositiveIntegerField(null=True, blank=True)
+    tokens_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -192,6 +204,8 @@ class Choice(models.Model):
     # The functions the model asked to call: OpenAI's [{id, type: "function", function: {name, arguments}}].
     tool_calls = models.JSONField(default=list, blank=True)
     finish_reason = models.CharField(max_length=30, blank=True)
+    tokens = models.PositiveIntegerField(null=True, blank=True)  # as Prompt.tokens
+    tokens_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["index"]
@@ -311,3 +325,48 @@ class ServiceBudgetLock(models.Model):
 
     def __str__(self) -> str:
         return "the service's budget"
+
+
+class ChatSummary(models.Model):
+    """What the model wrote of a chat's oldest turns, which no longer fit in its context window:
+    sent ahead of the remaining turns. It covers every message up to `covers_until_prompt_id`."""
+
+    chatbot = models.OneToOneField(ChatBot, on_delete=models.CASCADE, related_name="summary")
+    content = models.TextField()
+    covers_until_prompt_id = models.BigIntegerField()
+    tokens = models.PositiveIntegerField(default=0)
+    tokens_by = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "chat summaries"
+
+    def __str__(self) -> str:
+        return f"Summary of chat {self.chatbot_id} up to prompt {self.covers_until_prompt_id}"
+
+
+class ServiceCallKind(models.TextChoices):
+    SUMMARY = "summary", "Summary"
+    TITLE = "title", "Title"
+
+
+class ServiceTokenUsage(models.Model):
+    """Tokens the service spent on its own calls (summaries, titles): not a user's completions
+    (never in DailyUsage or the quota), but the service's usage all the same."""
+
+    kind = models.CharField(max_length=20, choices=ServiceCallKind.choices)
+    model = models.CharField(max_length=100)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    # Whose chat it was for (kept when the chat or user goes: it is the service's book).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chatbot = models.ForeignKey(ChatBot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "service token usage"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.model}: {self.prompt_tokens}+{self.completion_tokens}"

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from chat.models import ChatBot, Choice, DailyUsage, Prompt, PromptKind, Reply
+from chat.models import ChatBot, ChatSummary, Choice, DailyUsage, Prompt, PromptKind, Reply
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -33,9 +33,17 @@ def prompts_with_replies() -> QuerySet[Prompt]:
 def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
     return (
         ChatBot.objects.owned_by(user)
-        .select_related("config", "persona")
+        .select_related("config", "persona", "summary")
         .prefetch_related(Prefetch("prompts", queryset=prompts_with_replies()))
     )
+
+
+def chat_summary(chat: ChatBot) -> ChatSummary | None:
+    """The summary of the chat's earlier turns, if the model wrote one (loaded with the detail)."""
+    try:
+        return chat.summary
+    except ChatSummary.DoesNotExist:
+        return None
 
 
 def daily_usage_for(user, *, days: int) -> list[dict]:

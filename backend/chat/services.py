@@ -11,7 +11,7 @@ from django.db import transaction
 
 from chat.exceptions import ChatLimitReached
 from chat.gateway import CompletionRequest
-from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Config, Prompt
+from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Config, Prompt, TitleSource
 from chat.personas import persona_for_chat
 
 
@@ -103,7 +103,8 @@ def chat_update(
 ) -> ChatBot:
     if title is not None:
         chat.title = title.strip()
-        chat.save(update_fields=["title", "updated_at"])
+        chat.title_source = TitleSource.USER
+        chat.save(update_fields=["title", "title_source", "updated_at"])
     if config:
         Config.objects.filter(chatbot=chat).update(**config)
         if "system_prompt" in config and chat.persona_id:  # the prompt is no longer the persona's

@@ -11,7 +11,7 @@ import hmac
 import os
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from prometheus_client import (
@@ -24,6 +24,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 from core.security_headers import security_headers
 
@@ -46,6 +47,15 @@ UPSTREAM_LATENCY = Histogram(
 )
 UPSTREAM_ERRORS = Counter("chatbot_upstream_errors", "Failed calls to the model's server, by kind.", ["kind"])
 TOKENS = Counter("chatbot_tokens", "Tokens of stored replies.", ["kind"])
+SERVICE_TOKENS = Counter(
+    "chatbot_service_tokens",
+    "Tokens of the service's own calls (summaries, titles), not charged to a user.",
+    ["purpose", "kind"],
+)
+TASK_RUNS = Counter("chatbot_task_runs", "Attempts of background tasks, by task and outcome.", ["task", "outcome"])
+SERVICE_CALLS = Counter(
+    "chatbot_service_calls", "The service's own calls to the model, by purpose and outcome.", ["purpose", "outcome"]
+)
 QUOTA_REFUSALS = Counter("chatbot_quota_refusals", "Sends refused because the daily quota was used up.")
 TOKEN_REFUSALS = Counter("chatbot_token_refusals", "Sends refused because a user's token budget was used up.")
 SERVICE_BUDGET_REFUSALS = Counter(
@@ -96,7 +106,7 @@ class MetricsMiddleware:
 
     async def __call__(self, request):
         if request.path == METRICS_PATH:
-            response = metrics_response(request)
+            response = await sync_to_async(metrics_response)(request)  # it reads the task queue
             for name, value in security_headers().items():
                 response[name] = value
             return response
@@ -119,4 +129,35 @@ def metrics_response(request) -> HttpResponse:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(registry) + _task_queue_metrics(), content_type=CONTENT_TYPE_LATEST)
+
+
+class _TaskQueue:
+    """The background tasks by status, read from the queue's table at each scrape (any worker answers
+    for the queue: it is one table)."""
+
+    def collect(self):
+        from django.db import DatabaseError
+        from django.db.models import Count
+        from django_tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        family = GaugeMetricFamily(
+            "chatbot_tasks",
+            "Background tasks by status: READY is queued, RUNNING claimed, FAILED an attempt that raised.",
+            labels=["status"],
+        )
+        counts = dict.fromkeys(TaskResultStatus.values, 0)
+        try:
+            counts.update(DBTaskResult.objects.values_list("status").order_by().annotate(n=Count("id")))
+        except DatabaseError:
+            return
+        for status, count in counts.items():
+            family.add_metric([status], count)
+        yield family
+
+
+def _task_queue_metrics() -> bytes:
+    registry = CollectorRegistry()
+    registry.register(_TaskQueue())
+    return generate_latest(registry)

@@ -4,8 +4,19 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Choice, Config, Persona, Prompt, Reply
+from chat.models import (
+    CONTEXT_KINDS,
+    SYSTEM_PROMPT_MAX_CHARS,
+    ChatBot,
+    ChatSummary,
+    Choice,
+    Config,
+    Persona,
+    Prompt,
+    Reply,
+)
 from chat.personas import VALUE_MAX_CHARS
+from chat.selectors import chat_summary
 from core.serializer_fields import (
     StrictCharField,
     StrictChoiceField,
@@ -135,15 +146,29 @@ class ChatSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "created_at", "updated_at"]
 
 
+class EarlierTurnsSummarySerializer(serializers.ModelSerializer):
+    """What the model wrote of the turns that no longer fit its context window."""
+
+    class Meta:
+        model = ChatSummary
+        fields = ["content", "covers_until_prompt_id", "updated_at"]
+
+
 class ChatDetailSerializer(serializers.ModelSerializer):
     config = ChatConfigSerializer(read_only=True)
     context = serializers.SerializerMethodField()
     persona = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
     prompts = PromptSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChatBot
-        fields = ["id", "title", "created_at", "updated_at", "config", "context", "persona", "prompts"]
+        fields = ["id", "title", "created_at", "updated_at", "config", "context", "persona", "summary", "prompts"]
+
+    @extend_schema_field(EarlierTurnsSummarySerializer(allow_null=True))
+    def get_summary(self, chat: ChatBot) -> dict | None:
+        summary = chat_summary(chat)
+        return EarlierTurnsSummarySerializer(summary).data if summary else None
 
     @extend_schema_field(ChatPersonaSerializer(allow_null=True))
     def get_persona(self, chat: ChatBot) -> dict | None:

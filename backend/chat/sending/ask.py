@@ -11,10 +11,12 @@ from typing import TypeVar
 
 from django.conf import settings
 
-from chat.gateway import OpenAIGateway, StreamPieces
+from chat.gateway import Completion, OpenAIGateway, StreamPieces
 from chat.quota import Reservation, quota_renew
 from chat.sending.plan import SendPlan, SendResult
 from chat.sending.store import release_quietly, store_cancelled, store_once
+from chat.sending.summary import with_summary
+from chat.tokens import calibrate
 from core.database import run_db
 
 logger = logging.getLogger(__name__)
@@ -42,11 +44,13 @@ async def send_complete(*, plan: SendPlan, gateway: OpenAIGateway) -> SendResult
     """Ask the model and store the reply. Costs one completion; failures cost nothing."""
     async with _kept_reserved(plan.reservation):
         try:
+            plan = await with_summary(plan, gateway)
             completion = await gateway.complete(plan.request)
         except BaseException as error:
             logger.warning("send failed chat=%s error=%s", plan.chat_id, type(error).__name__)
             await release_quietly(plan.reservation)
             raise
+        _calibrated(plan, completion)
         prompt = await store_once(plan, completion, delivered=False)
     logger.info("reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, completion.total_tokens)
     return SendResult(prompt=prompt, quota=plan.reservation.status)
@@ -62,9 +66,11 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
     received: list[str] = []
     shown = False  # anything relayed: text, or a tool call's pieces
     storing = False
-    upstream = gateway.stream(plan.request)
+    upstream = None
     try:
         async with _kept_reserved(plan.reservation):
+            plan = await with_summary(plan, gateway)
+            upstream = gateway.stream(plan.request)
             async for item in upstream:
                 if isinstance(item, StreamPieces):
                     received.extend(piece for piece in item if isinstance(piece, str))  # choice 0's text
@@ -72,6 +78,7 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
                     yield item
                     continue
                 storing = True
+                _calibrated(plan, item)
                 prompt = await store_once(plan, item, delivered=True)
                 logger.info(
                     "streamed reply stored chat=%s prompt=%s tokens=%s", prompt.chatbot_id, prompt.pk, item.total_tokens
@@ -82,7 +89,8 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
     except (GeneratorExit, asyncio.CancelledError):
         if not storing:
             logger.info("stream cancelled by the client chat=%s after=%s pieces", plan.chat_id, len(received))
-            await upstream.aclose()
+            if upstream is not None:
+                await upstream.aclose()
             await asyncio.shield(store_cancelled(plan=plan, received=received, shown=shown))
         raise
     except BaseException as error:
@@ -90,6 +98,17 @@ async def send_stream(*, plan: SendPlan, gateway: OpenAIGateway) -> AsyncIterato
             logger.warning("stream failed chat=%s error=%s", plan.chat_id, type(error).__name__)
             await release_quietly(plan.reservation)
         raise
+
+
+def _calibrated(plan: SendPlan, completion: Completion) -> None:
+    """Teach the estimate (models tiktoken does not know) what the upstream counted for this request."""
+    if plan.history is not None:
+        calibrate(
+            counter_by=plan.history.counter.by,
+            model=plan.request.model,
+            estimated=plan.counted_tokens,
+            reported=completion.prompt_tokens,
+        )
 
 
 async def started(items: AsyncIterator[T]) -> AsyncIterator[T]:

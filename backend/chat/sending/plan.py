@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chat.gateway import CompletionRequest
+from chat.history import History
 from chat.models import Prompt
 from chat.quota import QuotaStatus, Reservation
 
@@ -23,6 +24,10 @@ class SendPlan:
     reservation: Reservation
     new_chat_config: dict[str, Any] = field(default_factory=dict)
     prompt_id: int | None = None  # a stored prompt answered again (regenerate): the reply is added to it
+    # How the request was made from the chat (None: an OpenAI-style call, sent as given), and its
+    # tokens as counted, for the estimate's calibration against the upstream's usage.
+    history: History | None = None
+    counted_tokens: int = 0
     tool_results: list[dict[str, str]] = field(default_factory=list)  # stored with the prompt
     title: str = ""  # a new (or untitled) chat's title; "" takes it from `content`
     response_id: str = ""  # a Responses API call's `resp_...` id, stored on its reply

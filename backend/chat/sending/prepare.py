@@ -13,7 +13,7 @@ from django.conf import settings
 from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, service_ceilings
 from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
-from chat.history import upstream_messages
+from chat.history import build_history
 from chat.models import ChatBot, Prompt, PromptKind
 from chat.quota import (
     AllowanceRefused,
@@ -60,9 +60,10 @@ def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None =
     """Build the chat's request for `content` and reserve a completion for it. `prompt_id`: a stored
     prompt answered again (it is not history then)."""
     config = chat.config
+    history = build_history(chat=chat, content=content, answering=prompt_id)
     request = CompletionRequest(
         model=config.model,
-        messages=upstream_messages(chat=chat, content=content, answering=prompt_id),
+        messages=history.messages(),
         temperature=float(config.temperature),
         max_tokens=config.max_tokens,
     )
@@ -74,6 +75,8 @@ def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None =
         request=request,
         reservation=reservation,
         prompt_id=prompt_id,
+        history=history,
+        counted_tokens=history.counted_tokens(),
     )
 
 

@@ -7,16 +7,17 @@ import asyncio
 import contextlib
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from chat.allowances import prompt_tokens_estimate, reply_cost, text_tokens_estimate
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
-from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
+from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply, TitleSource
 from chat.quota import Reservation, quota_commit, quota_release
 from chat.sending.plan import SendPlan
 from chat.services import ensure_room_for_a_chat
+from chat.titles import title_later
+from chat.tokens import counter_for
 from core.database import run_db
 from core.metrics import TOKENS
 
@@ -49,23 +50,29 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         "cost": cost,
     }
     refusal: Exception = ChatDeletedMidAnswer()
+    named = False
     with transaction.atomic():
         chat_id = plan.chat_id
         if chat_id is None:
             try:
                 ensure_room_for_a_chat(user_id=plan.user_id)
-                chat = ChatBot.objects.create(user_id=plan.user_id, title=plan.chat_title)
+                # A chat made by an OpenAI-style call keeps its first line: a title call for each
+                # scripted call would double the service's calls.
+                chat = ChatBot.objects.create(
+                    user_id=plan.user_id, title=plan.chat_title, title_source=TitleSource.FIRST_LINE
+                )
                 Config.objects.create(chatbot=chat, **plan.new_chat_config)
                 chat_id = chat.pk
             except ChatLimitReached as no_room:
                 refusal = no_room
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
         else:
-            touched = ChatBot.objects.filter(pk=chat_id).update(
-                updated_at=timezone.now(),
-                # the first message names an untitled chat
-                title=Case(When(title="", then=Value(plan.chat_title)), default=F("title")),
+            # The first message names an untitled chat (and the model will name it better: chat.titles).
+            touched = named = ChatBot.objects.filter(pk=chat_id, title="").update(
+                updated_at=timezone.now(), title=plan.chat_title, title_source=TitleSource.FIRST_LINE
             )
+            if not named:
+                touched = ChatBot.objects.filter(pk=chat_id).update(updated_at=timezone.now())
             # A regenerate's prompt may have been deleted with its chat meanwhile.
             if touched and plan.prompt_id is not None:
                 touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
@@ -73,9 +80,16 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
                 chat_id = None
         if chat_id is not None:
+            counter = plan.history.counter if plan.history is not None else counter_for(plan.request.model)
             if plan.prompt_id is None:
                 prompt = Prompt.objects.create(
-                    chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content, tool_results=plan.tool_results
+                    chatbot_id=chat_id,
+                    kind=PromptKind.MESSAGE,
+                    content=plan.content,
+                    tool_results=plan.tool_results,
+                    # counted already when the request was built (an OpenAI-style call's: now)
+                    tokens=plan.history.content_tokens if plan.history is not None else counter.count(plan.content),
+                    tokens_by=counter.by,
                 )
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
@@ -98,10 +112,14 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                     content=choice.content,
                     tool_calls=choice.tool_calls,
                     finish_reason=choice.finish_reason[:30],
+                    tokens=counter.count(choice.content),
+                    tokens_by=counter.by,
                 )
                 for choice in completion.choices
             )
             quota_commit(reservation=plan.reservation, **tokens)
+            if named:
+                title_later(chat_id)
     if chat_id is not None or delivered:
         TOKENS.labels("prompt").inc(completion.prompt_tokens)
         TOKENS.labels("completion").inc(completion.completion_tokens)

@@ -73,21 +73,6 @@ def test_system_prompt_and_context_go_upstream_ahead_of_the_earlier_turns(auth_c
     ]
 
 
-def test_the_history_budget_drops_the_oldest_turns_first(auth_client, user, mock_llm, settings):
-    settings.CHAT_HISTORY_BUDGET = 250
-    chat = ChatBotFactory(user=user)
-    for n in range(10):
-        exchange(chat, f"question {n} " + "q" * 40, f"answer {n} " + "a" * 40)
-
-    send(auth_client, chat, "latest")
-
-    sent = [m["content"] for m in mock_llm.last_messages()]
-    assert sent[-1] == "latest"
-    assert len(sent) == 1 + 2 * 2  # each turn is ~100 characters: two fit in 250
-    assert sent[0].startswith("question 8")
-    assert sent[2].startswith("question 9")
-
-
 def test_without_context_or_system_prompt_only_the_conversation_is_sent(auth_client, user, mock_llm):
     chat = ChatBotFactory(user=user)
 

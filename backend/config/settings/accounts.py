@@ -73,7 +73,6 @@ if EMAIL_BACKEND.endswith("filebased.EmailBackend"):
     EMAIL_FILE_PATH = _folder.path
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chatbot <no-reply@localhost>")
-EMAIL_IN_BACKGROUND = True
 # The SPA page mails link to (#/verify-email/..., #/reset-password/...).
 SPA_URL = env.str("SPA_URL", default="http://127.0.0.1:5173/")
 EMAIL_VERIFICATION_DAYS = env.int("EMAIL_VERIFICATION_DAYS", default=3)

@@ -30,6 +30,10 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.kakao",
+    # Background tasks on the database (config/settings/tasks.py); core has the worker command.
+    "django_tasks",
+    "django_tasks_db",
+    "core",
     "accounts",
     "chat",
 ]

@@ -21,8 +21,58 @@ OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
 # One on SQLite, whose writers queue for a single file lock anyway.
 CHAT_DB_THREADS = env.int("CHAT_DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
 CHAT_DAILY_LIMIT = env.int("CHAT_DAILY_LIMIT", default=5)
-# Characters of earlier turns sent upstream with a new message; the oldest are dropped first.
-CHAT_HISTORY_BUDGET = env.int("CHAT_HISTORY_BUDGET", default=24_000)
+
+# --- History within the model's context window ------------------------------------------------
+# The earlier turns sent with a message are counted in tokens (chat/tokens.py): they fill what the
+# model's window leaves after the reply's max_tokens, the system prompt, the context, the summary and
+# a margin; the oldest are dropped first (and folded into the chat's summary, below).
+if "CHAT_HISTORY_BUDGET" in env.ENVIRON:
+    raise ImproperlyConfigured(
+        "CHAT_HISTORY_BUDGET (characters) was removed: the history is now budgeted in tokens from each model's "
+        "context window (OPENAI_CONTEXT_WINDOWS, CHAT_CONTEXT_MARGIN). Remove it from the environment."
+    )
+# Context windows in tokens, by model; `OPENAI_CONTEXT_WINDOWS=model=tokens,other=tokens` overrides
+# or adds entries. A dated snapshot (gpt-4o-mini-2024-07-18) takes its family's window.
+CONTEXT_WINDOWS_TABLE = {
+    "gpt-4o-mini": 128_000,
+    "gpt-4o": 128_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4.1-mini": 1_047_576,
+    "gpt-4.1-nano": 1_047_576,
+    "gpt-4-turbo": 128_000,
+    "gpt-4": 8_192,
+    "gpt-3.5-turbo": 16_385,
+    "o3-mini": 200_000,
+    "o4-mini": 200_000,
+}
+
+
+def _context_windows(text: str) -> dict[str, int]:
+    windows = dict(CONTEXT_WINDOWS_TABLE)
+    for pair in filter(None, (item.strip() for item in text.split(","))):
+        model, _, tokens = pair.partition("=")
+        if not model.strip() or not tokens.strip().isdigit() or int(tokens) < 1:
+            raise ImproperlyConfigured(f"OPENAI_CONTEXT_WINDOWS: {pair!r} is not model=tokens (a positive integer).")
+        windows[model.strip()] = int(tokens)
+    return windows
+
+
+OPENAI_CONTEXT_WINDOWS = _context_windows(env.str("OPENAI_CONTEXT_WINDOWS", default=""))
+# A model in neither: a small window, so that an unknown model is never sent more than it reads.
+OPENAI_DEFAULT_CONTEXT_WINDOW = env.int("OPENAI_DEFAULT_CONTEXT_WINDOW", default=8192)
+# Tokens kept free besides the counted ones (counts of an unknown model's tokens are estimates).
+CHAT_CONTEXT_MARGIN = env.int("CHAT_CONTEXT_MARGIN", default=256)
+# Fold the turns that no longer fit into a summary the model writes (a short call of its own, not
+# counted against the user's daily completions), sent ahead of the remaining turns.
+CHAT_SUMMARY = env.bool("CHAT_SUMMARY", default=True)
+# Title a chat from its first exchange (a few words from the model, a background task) when the
+# user gave it none; a title the user sets is never replaced.
+CHAT_AUTO_TITLE = env.bool("CHAT_AUTO_TITLE", default=True)
+# The summary's length (the call's max_tokens) and how many tokens of turns one call may fold.
+CHAT_SUMMARY_MAX_TOKENS = env.int("CHAT_SUMMARY_MAX_TOKENS", default=400)
+CHAT_SUMMARY_INPUT_TOKENS = env.int("CHAT_SUMMARY_INPUT_TOKENS", default=8000)
+# Seconds the send waits for the summary before going on without it (plain trimming).
+CHAT_SUMMARY_TIMEOUT = env.float("CHAT_SUMMARY_TIMEOUT", default=20.0)
 CHAT_MAX_TOKENS_CAP = env.int("CHAT_MAX_TOKENS_CAP", default=4096)
 CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
 CHAT_MESSAGE_MAX_CHARS = env.int("CHAT_MESSAGE_MAX_CHARS", default=8000)

@@ -99,9 +99,10 @@ export function conversationPage({ chatId }) {
       streamed: (options) => api.streamMessage(chatId, content, options),
       plain: (options) => api.sendMessage(chatId, content, options),
       answered: async () => {
-        if (chat.title) return;
-        chat = await api.getChat(chatId); // the first message named the chat
+        // The first message names the chat; a send past the model's window may have folded older turns.
+        chat = await api.getChat(chatId);
         view.showTitle(chat);
+        view.showSummary(chat);
       },
       undo: () => {
         turns = turns.filter((other) => other !== turn);

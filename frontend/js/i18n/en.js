@@ -128,6 +128,8 @@ export const en = {
     temperature: "temperature {value}",
     streaming: "streaming",
     started: "started {date}",
+    summarised: "Earlier turns summarised",
+    summarisedHint: "The oldest turns no longer fit in what the model reads at once: it reads this summary of them instead.",
     label: "Conversation",
     message: "Message",
     placeholder: "Write a message. Enter sends, Shift+Enter starts a new line.",

@@ -127,6 +127,8 @@ export const ko = {
     temperature: "온도 {value}",
     streaming: "스트리밍",
     started: "{date} 시작",
+    summarised: "앞선 대화 요약됨",
+    summarisedHint: "가장 오래된 대화는 모델이 한 번에 읽을 수 있는 양을 넘어서, 대신 이 요약을 읽어요.",
     label: "대화",
     message: "메시지",
     placeholder: "메시지를 입력하세요. Enter로 보내고 Shift+Enter로 줄을 바꿔요.",

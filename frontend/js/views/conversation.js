@@ -32,6 +32,15 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
   const title = h("h1", { class: "chat-title", tabindex: "-1" }, t("conversation.loading"));
   const persona = h("div", { class: "persona-slot" });
   const meta = h("p", { class: "chat-meta" });
+  // The model's summary of the turns that no longer fit its window: closed, opened on demand.
+  const summaryText = h("p", { class: "text" });
+  const summary = h(
+    "details",
+    { class: "chat-summary", hidden: true },
+    h("summary", {}, t("conversation.summarised")),
+    h("p", { class: "hint" }, t("conversation.summarisedHint")),
+    summaryText,
+  );
   const panel = contextPanel({ onSave: onSaveContext });
   panel.element.hidden = true;
   const messages = h("ol", { class: "messages", "aria-label": t("conversation.label") });
@@ -74,6 +83,12 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
       .join(" · ");
     panel.update(chat);
     panel.element.hidden = false;
+    showSummary(chat);
+  }
+
+  function showSummary(chat) {
+    summary.hidden = !chat.summary;
+    summaryText.textContent = chat.summary ? chat.summary.content : "";
   }
 
   function drawTurn(prompt, at) {
@@ -147,11 +162,23 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
     box,
     h("div", { class: "composer-actions" }, stop, send),
   );
-  const element = h("main", { class: "conversation" }, heading, persona, meta, panel.element, messages, banner, composer);
+  const element = h(
+    "main",
+    { class: "conversation" },
+    heading,
+    persona,
+    meta,
+    panel.element,
+    summary,
+    messages,
+    banner,
+    composer,
+  );
 
   return {
     element,
     showChat,
+    showSummary,
     /** Only the heading's title (the first message named the chat). */
     showTitle(chat) {
       shownChat = chat;
