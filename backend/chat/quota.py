@@ -9,6 +9,8 @@ Exactness comes from the database, which every worker process and server shares:
   in particular not while the model is answering.
 * `quota_commit` turns the reservation into a used unit (with its tokens) inside the transaction
   that stores the reply; `quota_release` deletes it on any failure, so failed sends cost nothing.
+* Images count the same way against CHAT_IMAGES_PER_DAY: those of stored messages
+  (`DailyUsage.images`) plus those of sends in flight (`QuotaReservation.images`), under the same lock.
 * A reservation carries `expires_at` (the upstream timeout plus a margin, renewed by a flowing
   stream): if its process dies, it stops counting by then.
 """
@@ -20,10 +22,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
+from chat.exceptions import ImageLimitReached
 from chat.models import DailyUsage, QuotaReservation
 from core.errors import ApplicationError
 from core.metrics import QUOTA_REFUSALS
@@ -108,10 +111,12 @@ class Reservation:
     id: int
     usage_id: int
     status: QuotaStatus  # as it stands with this reservation counted
+    images: int = 0  # images the send carries, counted in the day's once it is stored
 
 
-def quota_reserve(*, user) -> Reservation:
-    """Hold one completion of today's quota for `user`, or raise QuotaExceeded."""
+def quota_reserve(*, user, images: int = 0) -> Reservation:
+    """Hold one completion of today's quota for `user`, with `images` of today's images, or raise
+    QuotaExceeded (ImageLimitReached when it is the images that are over)."""
     at = now()
     day, resets_at = quota_day(at)
     limit = limit_for(user)
@@ -127,18 +132,33 @@ def quota_reserve(*, user) -> Reservation:
             QUOTA_REFUSALS.inc()
             status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight, resets_at=resets_at)
             raise QuotaExceeded(status)
+        if images:
+            _ensure_room_for_images(usage, images=images, at=at, resets_at=resets_at)
         reservation = QuotaReservation.objects.create(
-            usage=usage, created_at=at, expires_at=at + reservation_lifetime()
+            usage=usage, created_at=at, expires_at=at + reservation_lifetime(), images=images
         )
     status = QuotaStatus.build(limit=limit, used=usage.used, in_flight=in_flight + 1, resets_at=resets_at)
-    return Reservation(id=reservation.pk, usage_id=usage.pk, status=status)
+    return Reservation(id=reservation.pk, usage_id=usage.pk, status=status, images=images)
+
+
+def _ensure_room_for_images(usage: DailyUsage, *, images: int, at: dt.datetime, resets_at: dt.datetime) -> None:
+    """Under `quota_reserve`'s lock on the day's row: stored images plus those in flight, plus these."""
+    in_flight = usage.reservations.filter(expires_at__gt=at).aggregate(images=Sum("images"))["images"] or 0
+    left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
+    if images > left:
+        raise ImageLimitReached(
+            f"You can send {settings.CHAT_IMAGES_PER_DAY} images a day and have {max(0, left)} left today; "
+            f"the count resets at {resets_at.isoformat()}.",
+            param="images",
+        )
 
 
 def quota_commit(*, reservation: Reservation, prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
-    """Count the reserved completion as used. Call inside the transaction that stores the reply."""
+    """Count the reserved completion (and its images) as used. Call inside the transaction that stores the reply."""
     QuotaReservation.objects.filter(pk=reservation.id).delete()
     DailyUsage.objects.filter(pk=reservation.usage_id).update(
         used=F("used") + 1,
+        images=F("images") + reservation.images,
         prompt_tokens=F("prompt_tokens") + prompt_tokens,
         completion_tokens=F("completion_tokens") + completion_tokens,
     )

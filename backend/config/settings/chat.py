@@ -29,3 +29,19 @@ OPENAI_COMPAT_MAX_INPUT_CHARS = env.int("OPENAI_COMPAT_MAX_INPUT_CHARS", default
 # Chats one user may keep, and may create per minute (a clear 400 / 429 past either).
 CHAT_MAX_PER_USER = env.int("CHAT_MAX_PER_USER", default=1000)
 CHAT_CREATE_THROTTLE_RATE = env.str("CHAT_CREATE_THROTTLE_RATE", default="30/minute")
+
+# --- Images sent with a message (chat.images) ---------------------------------------------------
+# Bytes of one uploaded image, images per message and per user per day (counted with the quota).
+CHAT_IMAGE_MAX_BYTES = env.int("CHAT_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
+CHAT_IMAGE_MAX_PIXELS = env.int("CHAT_IMAGE_MAX_PIXELS", default=40_000_000)
+CHAT_IMAGES_PER_MESSAGE = env.int("CHAT_IMAGES_PER_MESSAGE", default=4)
+CHAT_IMAGES_PER_DAY = env.int("CHAT_IMAGES_PER_DAY", default=50)
+# The models that read images; a send with images to any other is refused (400). The default lists
+# OpenAI's current vision models (https://platform.openai.com/docs/guides/images-vision).
+OPENAI_VISION_MODELS = env.list(
+    "OPENAI_VISION_MODELS",
+    default=["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "o4-mini"],
+)
+# The send route takes a body big enough for its images (every other route keeps REQUEST_BODY_MAX_BYTES).
+IMAGE_SEND_BODY_MAX_BYTES = CHAT_IMAGES_PER_MESSAGE * CHAT_IMAGE_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_MAX_BYTES_FOR = {r"^/api/v1/chats/\d+/messages/$": IMAGE_SEND_BODY_MAX_BYTES}
