@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chat.gateway import CompletionRequest
+from chat.images import CheckedImage
 from chat.models import Prompt
 from chat.quota import QuotaStatus, Reservation
 
@@ -23,6 +24,7 @@ class SendPlan:
     reservation: Reservation
     new_chat_config: dict[str, Any] = field(default_factory=dict)
     prompt_id: int | None = None  # a stored prompt answered again (regenerate): the reply is added to it
+    images: tuple[CheckedImage, ...] = ()  # sent with `content`, stored with the prompt
 
 
 @dataclass(frozen=True)

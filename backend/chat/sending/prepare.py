@@ -10,7 +10,8 @@ from typing import Any
 from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
 from chat.history import upstream_messages
-from chat.models import ChatBot, Prompt, PromptKind
+from chat.images import CheckedImage, checked_image_parts, ensure_model_reads_images, stored_image_parts
+from chat.models import ChatBot, Prompt, PromptImage, PromptKind
 from chat.quota import QuotaExceeded, QuotaStatus, quota_release, quota_reserve, quota_status_for
 from chat.sending.plan import SendPlan
 from chat.sending.store import release_quietly
@@ -25,15 +26,22 @@ def _owned_chat(user, chat_id: int) -> ChatBot:
     return chat
 
 
-def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None = None) -> SendPlan:
-    """Reserve a completion and build the chat's request for `content`; the reservation is given
-    back if building fails. `prompt_id`: a stored prompt answered again (it is not history then)."""
-    reservation = quota_reserve(user=user)
+def _reserved_plan(
+    *, user, chat: ChatBot, content: str, prompt_id: int | None = None, images: tuple[CheckedImage, ...] = ()
+) -> SendPlan:
+    """Reserve a completion and build the chat's request for `content` (with its new `images`, or a
+    regenerated prompt's stored ones); the reservation is given back if building fails.
+    `prompt_id`: a stored prompt answered again (it is not history then)."""
+    stored = list(PromptImage.objects.filter(prompt_id=prompt_id)) if prompt_id is not None else []
+    if images or stored:
+        ensure_model_reads_images(chat.config.model)
+    reservation = quota_reserve(user=user, images=len(images))
     try:
         config = chat.config
+        image_parts = checked_image_parts(images) if images else stored_image_parts(stored)
         request = CompletionRequest(
             model=config.model,
-            messages=upstream_messages(chat=chat, content=content, answering=prompt_id),
+            messages=upstream_messages(chat=chat, content=content, answering=prompt_id, image_parts=image_parts),
             temperature=float(config.temperature),
             max_tokens=config.max_tokens,
         )
@@ -47,12 +55,14 @@ def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None =
         request=request,
         reservation=reservation,
         prompt_id=prompt_id,
+        images=images,
     )
 
 
-def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
-    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded, ChatNotFound)."""
-    return _reserved_plan(user=user, chat=_owned_chat(user, chat_id), content=content)
+def send_prepare(*, user, chat_id: int, content: str, images: tuple[CheckedImage, ...] = ()) -> SendPlan:
+    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded,
+    ChatNotFound; with `images`: ImagesNotSupported for a text-only model, ImageLimitReached)."""
+    return _reserved_plan(user=user, chat=_owned_chat(user, chat_id), content=content, images=images)
 
 
 def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:

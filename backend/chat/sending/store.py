@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
+from chat.images import images_discard, images_link, images_save
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply
 from chat.quota import Reservation, quota_commit, quota_release
 from chat.sending.plan import SendPlan, first_line
@@ -38,6 +39,18 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
     the error is raised; the completion still counts when `delivered` (the user has already read it
     as it streamed): deleting a chat must not be a way around the quota.
     """
+    # The image files are written first (no storage call inside the transaction) and discarded
+    # unless the transaction that links them commits.
+    image_files = images_save(plan.images, user_id=plan.user_id) if plan.prompt_id is None else []
+    try:
+        prompt = _store(plan=plan, completion=completion, delivered=delivered, image_files=image_files)
+    except BaseException:
+        images_discard(image_files)
+        raise
+    return prompt
+
+
+def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_files: list[str]) -> Prompt:
     tokens = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
     refusal: Exception = ChatDeletedMidAnswer()
     with transaction.atomic():
@@ -66,6 +79,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         if chat_id is not None:
             if plan.prompt_id is None:
                 prompt = Prompt.objects.create(chatbot_id=chat_id, kind=PromptKind.MESSAGE, content=plan.content)
+                prompt.loaded_images = images_link(prompt_id=prompt.pk, images=plan.images, names=image_files)
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
             reply = Reply.objects.create(
@@ -100,6 +114,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         prompt.loaded_replies = [reply]
     else:
         prompt.answers  # noqa: B018 - read here, on the database thread, not when the async view serialises
+        prompt.attached_images  # noqa: B018
     return prompt
 
 
