@@ -171,11 +171,6 @@ def _delete_file_on_commit(sender, instance: PromptImage, **kwargs) -> None:
         transaction.on_commit(partial(default_storage.delete, instance.file.name))
 
 
-def stored_image_file(image: PromptImage):
-    """The stored file, open for reading (the caller closes it; a FileResponse does)."""
-    return default_storage.open(image.file.name, "rb")
-
-
 def stored_image_bytes(image: PromptImage) -> bytes:
     with default_storage.open(image.file.name, "rb") as file:
         return file.read()

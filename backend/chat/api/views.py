@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -29,7 +29,7 @@ from chat.api.serializers import (
 )
 from chat.exceptions import ImageNotFound
 from chat.export import chat_markdown, image_name
-from chat.images import stored_image_file
+from chat.images import stored_image_bytes
 from chat.personas import personas_available
 from chat.selectors import chat_detail_queryset_for, chat_list_for, daily_usage_for, image_of
 from chat.services import chat_create, chat_delete_all, chat_update
@@ -195,11 +195,12 @@ class ChatImageView(APIView):
         if image is None:
             raise ImageNotFound()
         try:
-            file = stored_image_file(image)
+            # Read whole (an image is at most CHAT_IMAGE_MAX_BYTES): a file iterator would be read
+            # synchronously under ASGI anyway.
+            data = stored_image_bytes(image)
         except FileNotFoundError as gone:  # its chat is being deleted right now
             raise ImageNotFound() from gone
-        response = FileResponse(file, content_type=image.media_type)
-        response["Content-Length"] = str(image.byte_size)
+        response = HttpResponse(data, content_type=image.media_type)
         response["Content-Disposition"] = f'inline; filename="{image_name(image)}"'
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
