@@ -11,8 +11,10 @@ once the transaction that deletes their rows (or their chat) commits.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import math
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -103,6 +105,25 @@ def image_checked(data: bytes) -> CheckedImage:
     except Exception as error:  # Pillow's many ways of saying "not an image" (and decompression bombs)
         raise _refuse_unreadable(error) from error
     return CheckedImage(data=encoded, media_type=FORMATS[image_format][0], width=width, height=height)
+
+
+DATA_URL = re.compile(r"data:(?P<declared>[\w.+-]+/[\w.+-]+)?;base64,(?P<data>[A-Za-z0-9+/=\s]*)", re.DOTALL)
+
+
+def image_from_data_url(url: str) -> CheckedImage:
+    """The image a `data:` URL carries (an OpenAI-style `image_url` part), checked like an upload;
+    its declared type is not trusted. Any other URL is refused: our server fetches nothing."""
+    match = DATA_URL.fullmatch(url)
+    if match is None:
+        raise ImageRefused("An image must be a base64 data: URL (data:image/png;base64,...).", param="image_url")
+    encoded = match["data"]
+    if len(encoded) * 3 // 4 > settings.CHAT_IMAGE_MAX_BYTES + 3:  # before decoding it
+        raise ImageTooLarge(f"An image may have at most {settings.CHAT_IMAGE_MAX_BYTES} bytes.", param="image_url")
+    try:
+        data = base64.b64decode(encoded, validate=False)
+    except (binascii.Error, ValueError) as error:
+        raise ImageRefused("The image's base64 cannot be decoded.", param="image_url") from error
+    return image_checked(data)
 
 
 def images_checked(uploads: Iterable[bytes]) -> tuple[CheckedImage, ...]:

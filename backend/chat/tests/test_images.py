@@ -11,7 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
+from chat.exceptions import ImageRefused, ImageTooLarge
+from chat.images import image_from_data_url, image_tokens
 from chat.models import DailyUsage, PromptImage
 from chat.tests.factories import ChatBotFactory
 
@@ -64,6 +67,16 @@ def test_the_image_is_served_to_its_owner_with_its_type_privately(auth_client, u
     assert served["Cache-Control"].startswith("private")
     assert Image.open(io.BytesIO(served.content)).size == (40, 30)
     assert auth_client.__class__().get(image["url"]).status_code == 401
+
+
+def test_an_api_key_reads_its_owners_image(auth_client, user, api_client, mock_llm):
+    chat = ChatBotFactory(user=user)
+    [image] = send_with_images(auth_client, chat, upload(picture())).json()["images"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(user=user, name='script').key}")
+
+    assert api_client.get(image["url"]).status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(user=UserFactory(), name='other').key}")
+    assert api_client.get(image["url"]).status_code == 404
 
 
 def test_another_users_image_does_not_exist_for_them(auth_client, user, client_for, mock_llm):
@@ -245,6 +258,26 @@ def test_the_exports_name_the_images_and_give_their_urls(auth_client, user, mock
     assert exported["prompts"][0]["images"] == [image]
 
 
+def test_a_data_url_is_checked_like_an_upload_and_nothing_else_is_fetched(settings):
+    import base64
+
+    image = image_from_data_url("data:image/jpeg;base64," + base64.b64encode(picture(12, 7)).decode())
+    assert (image.media_type, image.width, image.height) == ("image/png", 12, 7)  # the bytes say PNG
+    with pytest.raises(ImageRefused):
+        image_from_data_url("https://example.com/cat.png")
+    with pytest.raises(ImageRefused):
+        image_from_data_url("data:image/png;base64," + base64.b64encode(b"plain text").decode())
+    settings.CHAT_IMAGE_MAX_BYTES = 100
+    with pytest.raises(ImageTooLarge):
+        image_from_data_url("data:image/png;base64," + "A" * 1000)
+
+
+def test_image_tokens_follow_openais_published_examples():
+    assert image_tokens(width=1024, height=1024, detail="high") == 765
+    assert image_tokens(width=2048, height=4096, detail="high") == 1105
+    assert image_tokens(width=4096, height=8192, detail="low") == 85
+
+
 # --- Against the real server: the body limit of the route, streaming, API keys ----------------------
 
 
@@ -276,3 +309,30 @@ def test_a_multipart_send_streams_and_the_route_takes_a_body_past_the_general_li
     assert Image.open(io.BytesIO(served.content)).size == (300, 300)
     elsewhere = httpx.post(f"{server.url}/api/v1/chats/", content=b"x" * 30000, headers=headers)
     assert elsewhere.status_code == 413
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_sends_never_pass_the_daily_image_limit(api_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = UserFactory(daily_limit=100)
+    chat = ChatBotFactory(user=user)
+    server = api_server(workers=2, CHAT_IMAGES_PER_DAY="3", OPENAI_TIMEOUT="20")
+    headers = {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
+    png = picture(16, 16)
+
+    def send_one(number: int) -> int:
+        return httpx.post(
+            f"{server.url}/api/v1/chats/{chat.pk}/messages/",
+            data={"content": f"picture {number} [[mock:latency=0.3]]"},
+            files=[("images", ("p.png", png, "image/png"))],
+            headers=headers,
+            timeout=30,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(send_one, range(8)))
+
+    assert sorted(statuses) == [201] * 3 + [400] * 5
+    assert PromptImage.objects.filter(prompt__chatbot=chat).count() == 3
+    assert DailyUsage.objects.get(user=user).images == 3
