@@ -2,8 +2,8 @@
 
 The one place that decides what an image is (whatever the upload path: the REST send's multipart
 files, an OpenAI-style `data:` URL): Pillow opens and verifies the bytes, the type is what the bytes
-say (JPEG, PNG, GIF or WEBP), the image is re-encoded without its metadata (EXIF, text chunks;
-a photo's orientation is applied first), and only the re-encoded bytes are kept and sent on.
+say (JPEG, PNG, GIF or WEBP), the image is re-encoded without its metadata (EXIF, XMP, text
+chunks; a photo's orientation is applied first), and only the re-encoded bytes are kept and sent on.
 Files go through Django's storage API (`STORAGES["default"]`) under random names, and are deleted
 once the transaction that deletes their rows (or their chat) commits.
 """
@@ -56,13 +56,15 @@ class CheckedImage:
         return next(extension for media_type, extension in FORMATS.values() if media_type == self.media_type)
 
 
-def _refuse_unreadable(error: Exception) -> ImageRefused:
-    return ImageRefused("The file is not an image we can read (JPEG, PNG, GIF or WEBP).", param="images")
+# What the re-encoded image keeps of the original's `info` (Pillow would write a JPEG's or GIF's
+# comment back, for one): how to draw it, nothing about where it came from.
+KEPT_INFO = ("transparency", "icc_profile")
 
 
 def _reencoded(image: Image.Image, image_format: str) -> tuple[bytes, tuple[int, int]]:
-    """The pixels alone, in the same format (no EXIF, no text chunks, no colour profile), and their size."""
+    """The pixels in the same format, without EXIF, XMP, comments or text chunks, and their size."""
     image = ImageOps.exif_transpose(image)  # a phone photo stays upright once its EXIF is gone
+    image.info = {key: value for key, value in image.info.items() if key in KEPT_INFO}
     output = io.BytesIO()
     if image_format == "JPEG":
         image = image if image.mode in ("RGB", "L") else image.convert("RGB")
@@ -103,7 +105,7 @@ def image_checked(data: bytes) -> CheckedImage:
     except ImageRefused:
         raise
     except Exception as error:  # Pillow's many ways of saying "not an image" (and decompression bombs)
-        raise _refuse_unreadable(error) from error
+        raise ImageRefused("The file is not an image we can read (JPEG, PNG, GIF or WEBP).", param="images") from error
     return CheckedImage(data=encoded, media_type=FORMATS[image_format][0], width=width, height=height)
 
 

@@ -92,13 +92,14 @@ def test_exif_is_stripped_and_a_photo_keeps_its_orientation(auth_client, user, m
     exif = Image.Exif()
     exif[0x0112] = 6  # rotated: shown 90 degrees clockwise
     exif[0x010F] = "Secret Camera Maker"
-    photo = picture(60, 20, "JPEG", exif=exif.tobytes())
+    photo = picture(60, 20, "JPEG", exif=exif.tobytes(), comment=b"taken at 12 Secret Street")
     chat = ChatBotFactory(user=user)
 
     [image] = send_with_images(auth_client, chat, upload(photo, "photo.jpg", "image/jpeg")).json()["images"]
 
     stored = default_storage.open(PromptImage.objects.get(pk=image["id"]).file.name).read()
     assert b"Secret Camera Maker" in photo and b"Secret Camera Maker" not in stored
+    assert b"Secret Street" in photo and b"Secret Street" not in stored
     assert not Image.open(io.BytesIO(stored)).getexif()
     assert (image["width"], image["height"]) == (20, 60)
 
