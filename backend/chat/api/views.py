@@ -186,8 +186,7 @@ class ChatImageView(APIView):
 
     @extend_schema(
         responses={
-            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image (JPEG, PNG, GIF or WEBP)."),
-            404: OpenApiResponse(description="No such image in a chat of yours."),
+            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image (JPEG, PNG, GIF or WEBP).")
         }
     )
     def get(self, request, pk: int, image_id: int):
