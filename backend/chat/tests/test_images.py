@@ -86,6 +86,9 @@ def test_another_users_image_does_not_exist_for_them(auth_client, user, client_f
 
     assert stranger.get(image["url"]).status_code == 404
     assert stranger.get(f"/api/v1/chats/{chat.pk}/images/{image['id'] + 1}/").status_code == 404
+    stored = PromptImage.objects.get(pk=image["id"]).file.name
+    assert stored.startswith(f"chat-images/{user.pk}/") and len(stored.rsplit("/", 1)[-1]) == 32 + 4
+    assert stranger.get(f"/media/{stored}").status_code == 404  # the storage is never served as it is
 
 
 def test_exif_is_stripped_and_a_photo_keeps_its_orientation(auth_client, user, mock_llm):
