@@ -13,3 +13,4 @@ class ChatConfig(AppConfig):
         from chat.tokens import preload
 
         threading.Thread(target=preload, name="encodings", daemon=True).start()
+        from chat import images  # noqa: F401 - connects the receiver that deletes an image's file with its row

@@ -34,6 +34,12 @@ class PromptNotFound(ChatNotFound):
     code = "prompt_not_found"
 
 
+class ImageNotFound(ChatNotFound):
+    """No chat of this user has an image with this id."""
+
+    code = "image_not_found"
+
+
 class PromptNotRegenerable(ChatError):
     """Only the newest message of a chat can be answered again."""
 
@@ -64,3 +70,27 @@ class UpstreamTimeout(UpstreamError):
 
     status, code = 504, "upstream_timeout"
     default_detail = "The language model service did not answer in time. Please try again."
+
+
+class ImageRefused(ChatError):
+    """An uploaded file is not an image we take (not an image at all, an unsupported type, too many pixels)."""
+
+    code = "invalid_image"
+
+
+class ImageTooLarge(ImageRefused):
+    """An uploaded image has more bytes than CHAT_IMAGE_MAX_BYTES."""
+
+    status, code = 413, "image_too_large"
+
+
+class ImagesNotSupported(ChatError):
+    """The chat's model reads text only (it is not one of OPENAI_VISION_MODELS)."""
+
+    code = "images_not_supported"
+
+
+class ImageLimitReached(ChatError):
+    """The user has sent as many images today as CHAT_IMAGES_PER_DAY allows."""
+
+    code = "image_limit_reached"

@@ -5,11 +5,16 @@ from __future__ import annotations
 from django.utils import timezone
 
 from chat.history import CONTEXT_LABELS
-from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, PromptKind
+from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, PromptImage, PromptKind
 
 
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def image_name(image: PromptImage) -> str:
+    """What an exported chat calls an image (the name the API serves it under)."""
+    return f"image-{image.pk}.{image.file.name.rsplit('.', 1)[-1]}"
 
 
 def chat_markdown(chat: ChatBot) -> str:
@@ -40,6 +45,12 @@ def chat_markdown(chat: ChatBot) -> str:
             continue
         lines += ["", f"### You, {_when(prompt.created_at)}", "", prompt.content]
         lines += [f"- _tool result ({result['tool_call_id']}):_ {result['content']}" for result in prompt.tool_results]
+        if images := prompt.attached_images:
+            lines.append("")
+            lines += [
+                f"- Image {number}: {image_name(image)} ({image.media_type}, {image.width}x{image.height})"
+                for number, image in enumerate(images, start=1)
+            ]
         answers = prompt.answers  # oldest first; the newest is the one the conversation went on from
         for number, reply in enumerate(answers, start=1):
             earlier = ", earlier answer" if number < len(answers) else ""

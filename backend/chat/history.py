@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 
-from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, Choice, Prompt, PromptKind, Reply
+from chat.images import image_tokens, stored_image_parts, user_content
+from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, Choice, Prompt, PromptImage, PromptKind, Reply
 from chat.tokens import REPLY_PRIMING, Counter, counter_for, message_tokens
 from chat.tokens import context_window as window_of
 
@@ -35,7 +37,8 @@ class Turn:
     prompt_id: int
     question: str
     answer: str
-    tokens: int  # both messages, their overhead included, in the counter's tokens
+    tokens: int  # both messages, their overhead included (images too), in the counter's tokens
+    images: tuple[PromptImage, ...] = ()  # sent with the question
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class History:
     head: list[dict[str, str]]
     content: str
     counter: Counter
+    image_parts: list[dict] = field(default_factory=list)  # sent with `content`
     summary: str | None = None  # the stored summary, sent as it is unless a new one is written
     turns: list[Turn] = field(default_factory=list)  # oldest first
     kept: list[Turn] = field(default_factory=list)  # oldest first, the newest of `turns`
@@ -77,11 +81,13 @@ class History:
             messages.append({"role": "system", "content": SUMMARY_HEADING + summary})
         for turn in turns:
             # A tool loop's turns (OpenAI-compatible calls) may have no text on one side or the other.
-            if turn.question:
-                messages.append({"role": "user", "content": turn.question})
+            if turn.question or turn.images:
+                messages.append(
+                    {"role": "user", "content": user_content(turn.question, stored_image_parts(turn.images))}
+                )
             if turn.answer:
                 messages.append({"role": "assistant", "content": turn.answer})
-        messages.append({"role": "user", "content": self.content})
+        messages.append({"role": "user", "content": user_content(self.content, self.image_parts)})
         return messages
 
     def counted_tokens(self, *, new_summary: str | None = None) -> int:
@@ -114,6 +120,16 @@ def _turns_sql(*, newest_first: bool) -> str:
         f"WHERE p.chatbot_id = %s AND p.id <> %s AND (p.kind <> %s OR r.id IS NOT NULL) AND {kinds} "
         f"ORDER BY {order}"
     )
+
+
+def _earlier_images(chat: ChatBot, *, reads_images: bool) -> dict[int, list[PromptImage]]:
+    """The chat's stored images by prompt (none read for a text-only model: they are not sent)."""
+    if not reads_images:
+        return {}
+    by_prompt: dict[int, list[PromptImage]] = defaultdict(list)
+    for image in PromptImage.objects.filter(prompt__chatbot=chat).order_by("position", "id"):
+        by_prompt[image.prompt_id].append(image)
+    return by_prompt
 
 
 class _Counts:
@@ -150,19 +166,36 @@ def _turn(row, counts: _Counts) -> Turn:
     return Turn(prompt_id=prompt_id, question=question, answer=answer, tokens=tokens)
 
 
+def _images_tokens(images, counter: Counter) -> int:
+    """What images take of the window (OpenAI's rule), in the counter's tokens."""
+    upstream = sum(image_tokens(width=image.width, height=image.height) for image in images)
+    return math.ceil(upstream / counter.scale())
+
+
+def _with_images(turn: Turn, images: dict[int, list[PromptImage]], counter: Counter) -> Turn:
+    if not (mine := images.get(turn.prompt_id)):
+        return turn
+    return dataclasses.replace(turn, images=tuple(mine), tokens=turn.tokens + _images_tokens(mine, counter))
+
+
 def history_budget(*, model: str, max_tokens: int | None, counter: Counter) -> int:
     """Tokens (the counter's) the whole request may take: the window less the reply and the margin."""
     room = window_of(model) - (max_tokens or 0) - settings.CHAT_CONTEXT_MARGIN
     return math.floor(room / counter.scale())
 
 
-def build_history(*, chat: ChatBot, content: str, answering: int | None = None) -> History:
+def build_history(
+    *, chat: ChatBot, content: str, answering: int | None = None, images: tuple = (), image_parts: list | None = None
+) -> History:
     """System prompt, context, the summary, then as many earlier turns as the window allows
-    (newest kept), then `content`. `answering`: the id of a stored prompt being answered again
-    (regenerate), which is then `content` and not one of the earlier turns."""
+    (newest kept, with their images), then `content` with `image_parts` (of `images`, which have a
+    width and a height). `answering`: the id of a stored prompt being answered again (regenerate),
+    which is then `content` and not one of the earlier turns."""
     config = chat.config
     counter = counter_for(config.model)
     counts = _Counts(counter)
+    earlier_images = _earlier_images(chat, reads_images=config.model in settings.OPENAI_VISION_MODELS)
+    new_images_tokens = _images_tokens(images, counter)
     summary = ChatSummary.objects.filter(chatbot=chat).first() if settings.CHAT_SUMMARY else None
     covers = summary.covers_until_prompt_id if summary else 0
 
@@ -183,8 +216,8 @@ def build_history(*, chat: ChatBot, content: str, answering: int | None = None) 
                 if not head_done:  # context rows come first: the fixed part is known now
                     head_done = True
                     head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
-                    used = fixed + _summary_room(summary, counter)
-                turn = _turn(row, counts)
+                    used = fixed + new_images_tokens + _summary_room(summary, counter)
+                turn = _with_images(_turn(row, counts), earlier_images, counter)
                 if used + turn.tokens > budget:
                     overflow = True
                     break
@@ -197,10 +230,11 @@ def build_history(*, chat: ChatBot, content: str, answering: int | None = None) 
         head=head,
         content=content,
         counter=counter,
+        image_parts=list(image_parts or []),
         summary=summary.content if summary else None,
         turns=turns,
         kept=turns,
-        fixed_tokens=fixed,
+        fixed_tokens=fixed + new_images_tokens,
         content_tokens=content_tokens,
         budget=budget,
     )
@@ -264,9 +298,11 @@ def _with_fold(history: History, *, chat, answering, covers: int, budget: int, c
     return dataclasses.replace(history, kept=kept, to_fold=to_fold)
 
 
-def upstream_messages(*, chat: ChatBot, content: str, answering: int | None = None) -> list[dict[str, str]]:
+def upstream_messages(
+    *, chat: ChatBot, content: str, answering: int | None = None, image_parts: list[dict] | None = None
+) -> list[dict]:
     """The messages of a send with plain trimming (the stored summary, if any, ahead of the turns)."""
-    return build_history(chat=chat, content=content, answering=answering).messages()
+    return build_history(chat=chat, content=content, answering=answering, image_parts=image_parts).messages()
 
 
 def _answer_message(reply: Reply | None) -> dict | None:

@@ -161,10 +161,41 @@ class Prompt(models.Model):
         return self.loaded_replies
 
     @property
+    def attached_images(self) -> list[PromptImage]:
+        """The images sent with this message, in order (`loaded_images` when prompts_with_replies() loaded them)."""
+        if not hasattr(self, "loaded_images"):
+            self.loaded_images = list(self.images.order_by("position", "id"))
+        return self.loaded_images
+
+    @property
     def reply(self) -> Reply | None:
         """The newest reply: the answer the conversation goes on from (None until the model answered)."""
         answers = self.answers
         return answers[-1] if answers else None
+
+
+class PromptImage(models.Model):
+    """An image sent with a message: its checked, re-encoded bytes in the default storage, stored once.
+
+    The file's name is random (nothing to guess, and the storage is never served publicly: the API
+    serves it to the chat's owner). Deleting the row, or its chat, deletes the file once the
+    transaction commits (chat.signals).
+    """
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(max_length=200)
+    media_type = models.CharField(max_length=30)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.media_type} {self.width}x{self.height} of prompt {self.prompt_id}"
 
 
 class Reply(models.Model):
@@ -226,6 +257,7 @@ class DailyUsage(models.Model):
     used = models.PositiveIntegerField(default=0)
     prompt_tokens = models.PositiveBigIntegerField(default=0)
     completion_tokens = models.PositiveBigIntegerField(default=0)
+    images = models.PositiveIntegerField(default=0, help_text="Images sent with stored messages.")
 
     class Meta:
         verbose_name_plural = "daily usage"
@@ -248,6 +280,7 @@ class QuotaReservation(models.Model):
     # The worst case of the completion (its prompt, estimated, plus max_tokens), held against the
     # token budgets until the reply settles it to the usage the model reported.
     tokens = models.PositiveBigIntegerField(default=0)
+    images = models.PositiveSmallIntegerField(default=0, help_text="Images the send carries (the daily image cap).")
 
     class Meta:
         indexes = [models.Index(fields=["usage", "expires_at"], name="chat_reservation_active")]

@@ -16,6 +16,8 @@ worker process and server shares:
 * `quota_commit` turns the reservation into used units with the tokens the model reported (and
   the reply's cost) inside the transaction that stores the reply, so unused headroom comes back
   at once; `quota_release` deletes it on any failure, so failed sends cost nothing.
+* Images count the same way against CHAT_IMAGES_PER_DAY: those of stored messages
+  (`DailyUsage.images`) plus those of sends in flight (`QuotaReservation.images`), under the same lock.
 * A reservation carries `expires_at` (the upstream timeout plus a margin, renewed by a flowing
   stream): if its process dies, it stops counting by then.
 """
@@ -29,7 +31,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
@@ -44,6 +46,7 @@ from chat.allowances import (
     windows_at,
 )
 from chat.budget_alerts import alerts_due
+from chat.exceptions import ImageLimitReached
 from chat.models import DailyUsage, ModelUsage, QuotaReservation, ServiceBudgetLock
 from core.errors import ApplicationError
 from core.metrics import (
@@ -228,13 +231,15 @@ class Reservation:
     user_id: int = 0
     day: dt.date | None = None
     tokens: int = 0
+    images: int = 0  # images the send carries, counted in the day's once it is stored
 
 
 def quota_reserve(
-    *, user, tokens: int = 0, model: str | None = None, allowance: Allowance | None = None
+    *, user, tokens: int = 0, model: str | None = None, allowance: Allowance | None = None, images: int = 0
 ) -> Reservation:
-    """Hold one completion and `tokens` (the send's worst case) for `user`, or raise QuotaExceeded,
-    TokenQuotaExceeded, ServiceBudgetExhausted (and EmailNotVerified, ModelNotAllowed)."""
+    """Hold one completion and `tokens` (the send's worst case) for `user`, with `images` of today's
+    images, or raise QuotaExceeded, ImageLimitReached, TokenQuotaExceeded, ServiceBudgetExhausted (and
+    EmailNotVerified, ModelNotAllowed)."""
     at = now()
     day_window, month_window = windows_at(at)
     allowance = allowance or allowance_for(user)
@@ -257,6 +262,8 @@ def quota_reserve(
         if usage.used + in_flight >= allowance.daily_limit:
             QUOTA_REFUSALS.inc()
             raise QuotaExceeded(status)
+        if images:
+            _ensure_room_for_images(usage, images=images, at=at, resets_at=day_window.resets_at)
         for window, limit in ((day_window, allowance.daily_tokens), (month_window, allowance.monthly_tokens)):
             if limit is not None:
                 settled, held = user_tokens_used(user.pk, window, at)
@@ -267,7 +274,7 @@ def quota_reserve(
         refusal = _service_check(ceilings=ceilings, windows=(day_window, month_window), tokens=tokens, at=at)
         if refusal is None:
             reservation = QuotaReservation.objects.create(
-                usage=usage, created_at=at, expires_at=at + reservation_lifetime(), tokens=tokens
+                usage=usage, created_at=at, expires_at=at + reservation_lifetime(), tokens=tokens, images=images
             )
     if refusal is not None:  # raised once the alert it may have recorded is committed
         SERVICE_BUDGET_REFUSALS.inc()
@@ -276,7 +283,13 @@ def quota_reserve(
         limit=allowance.daily_limit, used=usage.used, in_flight=in_flight + 1, resets_at=day_window.resets_at
     )
     return Reservation(
-        id=reservation.pk, usage_id=usage.pk, status=status, user_id=user.pk, day=usage.day, tokens=tokens
+        id=reservation.pk,
+        usage_id=usage.pk,
+        status=status,
+        user_id=user.pk,
+        day=usage.day,
+        tokens=tokens,
+        images=images,
     )
 
 
@@ -302,6 +315,18 @@ def _service_check(*, ceilings: dict, windows: tuple[Window, Window], tokens: in
     return refused
 
 
+def _ensure_room_for_images(usage: DailyUsage, *, images: int, at: dt.datetime, resets_at: dt.datetime) -> None:
+    """Under `quota_reserve`'s lock on the day's row: stored images plus those in flight, plus these."""
+    in_flight = usage.reservations.filter(expires_at__gt=at).aggregate(images=Sum("images"))["images"] or 0
+    left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
+    if images > left:
+        raise ImageLimitReached(
+            f"You can send {settings.CHAT_IMAGES_PER_DAY} images a day and have {max(0, left)} left today; "
+            f"the count resets at {resets_at.isoformat()}.",
+            param="images",
+        )
+
+
 def quota_commit(
     *,
     reservation: Reservation,
@@ -316,6 +341,7 @@ def quota_commit(
     # This UPDATE also locks the day's row: the per-model row below is made by one send at a time.
     DailyUsage.objects.filter(pk=reservation.usage_id).update(
         used=F("used") + 1,
+        images=F("images") + reservation.images,
         prompt_tokens=F("prompt_tokens") + prompt_tokens,
         completion_tokens=F("completion_tokens") + completion_tokens,
     )

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from chat.models import ChatBot, ChatSummary, Choice, DailyUsage, Prompt, PromptKind, Reply
+from chat.models import ChatBot, ChatSummary, Choice, DailyUsage, Prompt, PromptImage, PromptKind, Reply
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -19,15 +19,23 @@ def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
 
 
 def prompts_with_replies() -> QuerySet[Prompt]:
-    """Prompts with all their replies (`loaded_replies`, oldest first) and each reply's choices
-    (`ordered_choices`) in three queries: plain lists, as `Prompt.answers` and `reply` read them."""
+    """Prompts with all their replies (`loaded_replies`, oldest first), each reply's choices
+    (`ordered_choices`) and their images (`loaded_images`) in four queries: plain lists, as
+    `Prompt.answers`, `reply` and `attached_images` read them."""
     choices = Prefetch("choices", queryset=Choice.objects.order_by("index"), to_attr="ordered_choices")
     replies = Prefetch(
         "replies",
         queryset=Reply.objects.order_by("created_at", "id").prefetch_related(choices),
         to_attr="loaded_replies",
     )
-    return Prompt.objects.prefetch_related(replies).order_by("created_at", "id")
+    images = Prefetch("images", queryset=PromptImage.objects.order_by("position", "id"), to_attr="loaded_images")
+    return Prompt.objects.prefetch_related(replies, images).order_by("created_at", "id")
+
+
+def image_of(user, *, chat_id: int, image_id: int) -> PromptImage | None:
+    """One of the user's images, by its chat and id (None for anyone else's)."""
+    chats = ChatBot.objects.owned_by(user).filter(pk=chat_id)
+    return PromptImage.objects.filter(pk=image_id, prompt__chatbot__in=chats).first()
 
 
 def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:

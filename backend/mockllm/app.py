@@ -14,6 +14,9 @@ message. Behaviour is chosen per request by directives in the last user message 
 
 A reply longer than the request's `max_tokens` (or `max_completion_tokens`; the mock's tokens are
 words) is cut there with finish_reason "length", as OpenAI does. Usage counts words.
+It "sees" images: a last user message with `image_url` parts gets, after the echo, one sentence per
+image saying its size and type as its bytes say ("I see a 40x30 PNG image."); an `https` URL is
+never fetched (it says so). See `mockllm.vision`.
 
 `GET /_mock/requests` lists the requests received (newest last); `DELETE` clears the list.
 """
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 from fakeserver.asgi import FakeServer, read_body, request_headers, send_json, sleep_or_disconnect, until_disconnect
 from mockllm import answers
+from mockllm.vision import seen_images
 
 DIRECTIVE = re.compile(r"\[\[mock:([a-z_]+)(?:=([^\]]*))?\]\]")
 ERROR_TYPES = {
@@ -110,11 +114,19 @@ def _behaviour(text: str, header: str, defaults: MockSettings) -> Behaviour:
     return behaviour
 
 
+def _last_user_images(messages: list) -> list[str]:
+    for message in reversed(messages or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return seen_images(message.get("content"))
+    return []
+
+
 def reply_text(messages: list, words: int | None = None) -> str:
     if words is not None:
         return " ".join(f"word{i}" for i in range(1, words + 1))
     text = DIRECTIVE.sub("", _last_user_text(messages)).strip()
-    return f"Mock reply: {text}" if text else "Mock reply."
+    reply = f"Mock reply: {text}" if text else "Mock reply."
+    return " ".join([reply, *_last_user_images(messages)])
 
 
 def _count_tokens(text: str) -> int:

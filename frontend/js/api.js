@@ -124,7 +124,9 @@ async function request(path, { method = "GET", body, auth = true, signal, accept
   const send = async () => {
     // The chosen language, so that the server's own messages can follow it where it translates them.
     const headers = { Accept: accept, "Accept-Language": getLanguage() };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    // A FormData body (a message with images) is multipart: the browser writes its Content-Type.
+    const multipart = body instanceof FormData;
+    if (body !== undefined && !multipart) headers["Content-Type"] = "application/json";
     if (auth) {
       if (!accessToken) await refreshAccess();
       headers.Authorization = `Bearer ${accessToken}`;
@@ -132,7 +134,7 @@ async function request(path, { method = "GET", body, auth = true, signal, accept
     return call(`${API}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || multipart ? body : JSON.stringify(body),
       signal,
     });
   };
@@ -277,8 +279,29 @@ export async function exportChat(id, format = "md") {
   return { blob: await response.blob(), filename };
 }
 
-export function sendMessage(id, content, { signal } = {}) {
-  return json(`/chats/${id}/messages/`, { method: "POST", body: { content }, signal });
+/** A message's body: JSON, or multipart with its image files (`images`, File objects). */
+function messageBody(content, images = []) {
+  if (!images.length) return { content };
+  const form = new FormData();
+  form.append("content", content);
+  images.forEach((image) => form.append("images", image, image.name || "image"));
+  return form;
+}
+
+export function sendMessage(id, content, { signal, images } = {}) {
+  return json(`/chats/${id}/messages/`, { method: "POST", body: messageBody(content, images), signal });
+}
+
+/**
+ * An image of a message (`url` from its prompt's `images`) as a `blob:` URL the page can show: the
+ * image needs the Authorization header, which an `<img src>` cannot send. The caller revokes it.
+ */
+export async function imageObjectUrl(url) {
+  const base = new URL(API, location.href).href;
+  const target = new URL(url, location.href).href;
+  if (!target.startsWith(`${base}/`)) throw new ApiError(0); // our credentials go to our API only
+  const response = await request(target.slice(base.length), { accept: "image/*" });
+  return URL.createObjectURL(await response.blob());
 }
 
 /**
@@ -286,9 +309,9 @@ export function sendMessage(id, content, { signal } = {}) {
  * Resolves to the stored prompt. Refusals and upstream failures reject with an ApiError.
  * Falls back to the plain send where the browser cannot read a response as a stream.
  */
-export function streamMessage(id, content, { signal, onDelta }) {
-  return streamed(`/chats/${id}/messages/`, { content }, { signal, onDelta }, () =>
-    sendMessage(id, content, { signal }),
+export function streamMessage(id, content, { signal, onDelta, images }) {
+  return streamed(`/chats/${id}/messages/`, messageBody(content, images), { signal, onDelta }, () =>
+    sendMessage(id, content, { signal, images }),
   );
 }
 

@@ -26,7 +26,9 @@ def server_sent_event(name: str, data) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> AsyncIterator[bytes]:
+async def prompt_events(
+    items: AsyncIterator[StreamPieces | SendResult], *, context: dict | None = None
+) -> AsyncIterator[bytes]:
     try:
         async with contextlib.aclosing(items):  # a client gone: the pipeline stores what it saw, now
             async for item in items:
@@ -36,7 +38,7 @@ async def prompt_events(items: AsyncIterator[StreamPieces | SendResult]) -> Asyn
                         _DELTA + json.dumps(piece).encode() + _END for piece in item if isinstance(piece, str)
                     )
                 else:
-                    yield server_sent_event("done", PromptSerializer(item.prompt).data)
+                    yield server_sent_event("done", PromptSerializer(item.prompt, context=context or {}).data)
     except Exception as error:
         yield server_sent_event("error", event_stream_error(error))
 

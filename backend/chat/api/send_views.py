@@ -13,16 +13,24 @@ from collections.abc import Callable
 
 from adrf.views import APIView as AsyncAPIView
 from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from chat.api.event_stream import event_stream_response, prompt_events
 from chat.api.rate_limit import rate_limit_headers
-from chat.api.serializers import MessageCreateSerializer, PromptSerializer, QuotaExceededSerializer
+from chat.api.serializers import (
+    MessageCreateSerializer,
+    MessageWithImagesSerializer,
+    PromptSerializer,
+    QuotaExceededSerializer,
+)
 from chat.gateway import get_gateway
 from chat.sending import SendAttempt, SendPlan, regenerate_prepare, send_complete, send_prepare, send_stream
+from core.parsers import StrictJSONParser
 from core.schema import ErrorDetailSerializer
 
 RATE_LIMIT_HEADERS = [
@@ -99,10 +107,11 @@ class AsyncSendView(AsyncAPIView):
 
     async def respond(self, plan: SendPlan) -> HttpResponseBase:
         """Ask the model for a prepared send and render the answer: JSON, or a stream when asked for."""
+        context = {"request": self.request}
         if getattr(self.request, "wants_event_stream", False):
-            return event_stream_response(prompt_events(send_stream(plan=plan, gateway=get_gateway())))
+            return event_stream_response(prompt_events(send_stream(plan=plan, gateway=get_gateway()), context=context))
         result = await send_complete(plan=plan, gateway=get_gateway())
-        return Response(PromptSerializer(result.prompt).data, status=status.HTTP_201_CREATED)
+        return Response(PromptSerializer(result.prompt, context=context).data, status=status.HTTP_201_CREATED)
 
 
 SEND_RESPONSES = {
@@ -137,16 +146,37 @@ class MessageCreateView(AsyncSendView):
 
     With `Accept: text/event-stream` the answer streams as server-sent events: `delta` events
     (`{"content": ...}`) as the model writes, then one `done` event with the stored prompt, or one
-    `error` event (`{"detail", "status"}`) if the model fails mid-way. Refusals (400, 404, 429)
-    come as JSON before any stream starts.
+    `error` event (`{"detail", "status"}`) if the model fails mid-way. Refusals (400, 404, 413,
+    429) come as JSON before any stream starts.
+
+    As `multipart/form-data` the message may carry images (`images`, one or more files) for a
+    model that reads them; the stored prompt lists them (`images`), each at an API URL only its
+    owner can read.
     """
 
-    def build(self, user, chat_id: int) -> SendPlan:
-        serializer = MessageCreateSerializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return send_prepare(user=user, chat_id=chat_id, content=serializer.validated_data["content"])
+    parser_classes = [StrictJSONParser, MultiPartParser]
 
-    @extend_schema(request=MessageCreateSerializer, parameters=RATE_LIMIT_HEADERS, responses=SEND_RESPONSES)
+    def build(self, user, chat_id: int) -> SendPlan:
+        multipart = self.request.content_type.startswith("multipart/form-data")
+        serializer = (MessageWithImagesSerializer if multipart else MessageCreateSerializer)(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return send_prepare(user=user, chat_id=chat_id, content=data["content"], images=data.get("images", ()))
+
+    @extend_schema(
+        request={"application/json": MessageCreateSerializer, "multipart/form-data": MessageWithImagesSerializer},
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            **SEND_RESPONSES,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Invalid input: `{"field": ["message"]}`; or `{"detail": "..."}` for a body that is not '
+                "JSON, an image that is not one (JPEG, PNG, GIF, WEBP), too many images for a message or for "
+                "today, or images for a model that reads text only.",
+            ),
+            413: OpenApiResponse(ErrorDetailSerializer, description="An image, or the whole body, is too large."),
+        },
+    )
     async def post(self, request, pk: int):
         return await self.send(request, lambda user: self.build(user, pk))
 

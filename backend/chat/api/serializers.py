@@ -1,9 +1,12 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat.exceptions import ImageRefused, ImageTooLarge
+from chat.images import CheckedImage, images_checked
 from chat.models import (
     CONTEXT_KINDS,
     SYSTEM_PROMPT_MAX_CHARS,
@@ -13,6 +16,7 @@ from chat.models import (
     Config,
     Persona,
     Prompt,
+    PromptImage,
     Reply,
 )
 from chat.personas import VALUE_MAX_CHARS
@@ -56,7 +60,24 @@ class ReplySerializer(serializers.ModelSerializer):
         fields = ["id", "model", "created_at", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "choices"]
 
 
+class PromptImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text="Where the image's bytes are: readable only with the owner's credentials (JWT or API key)."
+    )
+
+    class Meta:
+        model = PromptImage
+        fields = ["id", "url", "media_type", "width", "height"]
+
+    def get_url(self, image: PromptImage) -> str:
+        # The prompt's chat id is on the prompt we are serialised under; no query for it.
+        path = reverse("chat-image", kwargs={"pk": self.context["chat_id"], "image_id": image.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class PromptSerializer(serializers.ModelSerializer):
+    images = serializers.SerializerMethodField(help_text="The images sent with the message, in order.")
     reply = ReplySerializer(
         read_only=True, allow_null=True, help_text="The newest answer; null until (unless) the model answered."
     )
@@ -66,7 +87,12 @@ class PromptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Prompt
-        fields = ["id", "kind", "content", "tool_results", "created_at", "reply", "replies"]
+        fields = ["id", "kind", "content", "tool_results", "created_at", "images", "reply", "replies"]
+
+    @extend_schema_field(PromptImageSerializer(many=True))
+    def get_images(self, prompt: Prompt) -> list[dict]:
+        context = {**self.context, "chat_id": prompt.chatbot_id}
+        return PromptImageSerializer(prompt.attached_images, many=True, context=context).data
 
 
 class ChatConfigSerializer(StrictModelSerializer):
@@ -202,7 +228,41 @@ class ChatCreateSerializer(ChatWriteSerializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
+    """A message as JSON: its text."""
+
     content = StrictCharField(max_length=settings.CHAT_MESSAGE_MAX_CHARS)
+
+
+class MessageWithImagesSerializer(MessageCreateSerializer):
+    """A message as `multipart/form-data`: its text (blank when it has images) and image files.
+
+    Each file must be a JPEG, PNG, GIF or WEBP image (what its bytes are, whatever its name or
+    declared type says), of at most CHAT_IMAGE_MAX_BYTES (413 past it), CHAT_IMAGES_PER_MESSAGE per
+    message and CHAT_IMAGES_PER_DAY per day; the chat's model must read images. They are stored
+    re-encoded, without their metadata (EXIF).
+    """
+
+    content = StrictCharField(max_length=settings.CHAT_MESSAGE_MAX_CHARS, allow_blank=True)
+    images = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)
+
+    def validate(self, attrs):
+        if not attrs["content"] and not attrs["images"]:
+            raise serializers.ValidationError({"content": ["This field may not be blank."]})
+        return attrs
+
+    def validate_images(self, uploads) -> tuple[CheckedImage, ...]:
+        if len(uploads) > settings.CHAT_IMAGES_PER_MESSAGE:
+            raise ImageRefused(
+                f"A message may carry at most {settings.CHAT_IMAGES_PER_MESSAGE} images; this one has {len(uploads)}.",
+                param="images",
+            )
+        for upload in uploads:  # before reading any of them
+            if upload.size > settings.CHAT_IMAGE_MAX_BYTES:
+                raise ImageTooLarge(
+                    f"An image may have at most {settings.CHAT_IMAGE_MAX_BYTES} bytes; one has {upload.size}.",
+                    param="images",
+                )
+        return images_checked(upload.read() for upload in uploads)
 
 
 class ChatListQuerySerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ urlpatterns = [
         send_views.RegenerateView.as_view(),
         name="chat-message-regenerate",
     ),
+    path("chats/<int:pk>/images/<int:image_id>/", views.ChatImageView.as_view(), name="chat-image"),
     path("chats/<int:pk>/export/", views.ChatExportView.as_view(), name="chat-export"),
     path("auth/me/usage/", views.UsageView.as_view(), name="usage"),
     path("models/", views.ModelsView.as_view(), name="models"),

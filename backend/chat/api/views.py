@@ -27,9 +27,11 @@ from chat.api.serializers import (
     PersonaSerializer,
     UsageQuerySerializer,
 )
-from chat.export import chat_markdown
+from chat.exceptions import ImageNotFound
+from chat.export import chat_markdown, image_name
+from chat.images import stored_image_bytes
 from chat.personas import personas_available
-from chat.selectors import chat_detail_queryset_for, chat_list_for, daily_usage_for
+from chat.selectors import chat_detail_queryset_for, chat_list_for, daily_usage_for, image_of
 from chat.services import chat_create, chat_delete_all, chat_update
 from core.throttling import FailOpenThrottleMixin
 
@@ -71,7 +73,7 @@ class ChatListView(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         chat = chat_create(user=request.user, **serializer.validated_data)
         chat = chat_detail_queryset_for(request.user).get(pk=chat.pk)
-        return Response(ChatDetailSerializer(chat).data, status=status.HTTP_201_CREATED)
+        return Response(ChatDetailSerializer(chat, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="chats_destroy_all",
@@ -105,7 +107,7 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
         serializer.is_valid(raise_exception=True)
         chat_update(chat=chat, **serializer.validated_data)
         chat = self.get_queryset().get(pk=chat.pk)
-        return Response(ChatDetailSerializer(chat).data)
+        return Response(ChatDetailSerializer(chat, context={"request": request}).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
     def delete(self, request, *args, **kwargs):
@@ -166,9 +168,40 @@ class ChatExportView(generics.RetrieveAPIView):
         query.is_valid(raise_exception=True)
         chat = self.get_object()
         if query.validated_data["format"] == "json":
-            body = json.dumps(ChatExportSerializer(chat).data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+            data = ChatExportSerializer(chat, context={"request": request}).data
+            body = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
             response = HttpResponse(body, content_type="application/json; charset=utf-8")
         else:
             response = HttpResponse(chat_markdown(chat), content_type="text/markdown; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chat-{chat.pk}.{query.validated_data["format"]}"'
+        return response
+
+
+class ChatImageView(APIView):
+    """An image sent in one of your chats: its bytes, for its owner's credentials only (else 404)."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is the image whatever the Accept header says (a browser's `image/*` is no 406).
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={
+            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image (JPEG, PNG, GIF or WEBP).")
+        }
+    )
+    def get(self, request, pk: int, image_id: int):
+        image = image_of(request.user, chat_id=pk, image_id=image_id)
+        if image is None:
+            raise ImageNotFound()
+        try:
+            # Read whole (an image is at most CHAT_IMAGE_MAX_BYTES): a file iterator would be read
+            # synchronously under ASGI anyway.
+            data = stored_image_bytes(image)
+        except FileNotFoundError as gone:  # its chat is being deleted right now
+            raise ImageNotFound() from gone
+        response = HttpResponse(data, content_type=image.media_type)
+        response["Content-Disposition"] = f'inline; filename="{image_name(image)}"'
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response

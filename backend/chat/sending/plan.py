@@ -7,6 +7,7 @@ from typing import Any
 
 from chat.gateway import CompletionRequest
 from chat.history import History
+from chat.images import CheckedImage
 from chat.models import Prompt
 from chat.quota import QuotaStatus, Reservation
 
@@ -31,6 +32,7 @@ class SendPlan:
     tool_results: list[dict[str, str]] = field(default_factory=list)  # stored with the prompt
     title: str = ""  # a new (or untitled) chat's title; "" takes it from `content`
     response_id: str = ""  # a Responses API call's `resp_...` id, stored on its reply
+    images: tuple[CheckedImage, ...] = ()  # sent with `content`, stored with the prompt
 
     @property
     def chat_title(self) -> str:

@@ -14,7 +14,8 @@ from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, se
 from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
 from chat.history import build_history
-from chat.models import ChatBot, Prompt, PromptKind
+from chat.images import CheckedImage, checked_image_parts, ensure_model_reads_images, stored_image_parts
+from chat.models import ChatBot, Prompt, PromptImage, PromptKind
 from chat.quota import (
     AllowanceRefused,
     QuotaStatus,
@@ -50,24 +51,37 @@ def worst_case(request: CompletionRequest, allowance: Allowance) -> tuple[Comple
     return request, prompt_tokens_estimate(request.messages, request.extra) + int(bound) * int(choices)
 
 
-def _reserve(*, user, request: CompletionRequest) -> tuple[CompletionRequest, Reservation]:
+def _reserve(*, user, request: CompletionRequest, images: int = 0) -> tuple[CompletionRequest, Reservation]:
     allowance = allowance_for(user)
     request, tokens = worst_case(request, allowance)
-    return request, quota_reserve(user=user, tokens=tokens, model=request.model, allowance=allowance)
+    reservation = quota_reserve(user=user, tokens=tokens, model=request.model, allowance=allowance, images=images)
+    return request, reservation
 
 
-def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None = None) -> SendPlan:
-    """Build the chat's request for `content` and reserve a completion for it. `prompt_id`: a stored
-    prompt answered again (it is not history then)."""
+def _reserved_plan(
+    *, user, chat: ChatBot, content: str, prompt_id: int | None = None, images: tuple[CheckedImage, ...] = ()
+) -> SendPlan:
+    """Build the chat's request for `content` (with its new `images`, or a regenerated prompt's stored
+    ones) and reserve a completion for it. `prompt_id`: a stored prompt answered again (it is not
+    history then)."""
     config = chat.config
-    history = build_history(chat=chat, content=content, answering=prompt_id)
+    stored = list(PromptImage.objects.filter(prompt_id=prompt_id)) if prompt_id is not None else []
+    if images or stored:
+        ensure_model_reads_images(config.model)
+    history = build_history(
+        chat=chat,
+        content=content,
+        answering=prompt_id,
+        images=images or tuple(stored),
+        image_parts=checked_image_parts(images) if images else stored_image_parts(stored),
+    )
     request = CompletionRequest(
         model=config.model,
         messages=history.messages(),
         temperature=float(config.temperature),
         max_tokens=config.max_tokens,
     )
-    request, reservation = _reserve(user=user, request=request)  # last: nothing after it can fail
+    request, reservation = _reserve(user=user, request=request, images=len(images))  # last: nothing after it can fail
     return SendPlan(
         user_id=user.pk,
         chat_id=chat.pk,
@@ -77,12 +91,14 @@ def _reserved_plan(*, user, chat: ChatBot, content: str, prompt_id: int | None =
         prompt_id=prompt_id,
         history=history,
         counted_tokens=history.counted_tokens(),
+        images=images,
     )
 
 
-def send_prepare(*, user, chat_id: int, content: str) -> SendPlan:
-    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded, ChatNotFound)."""
-    return _reserved_plan(user=user, chat=_owned_chat(user, chat_id), content=content)
+def send_prepare(*, user, chat_id: int, content: str, images: tuple[CheckedImage, ...] = ()) -> SendPlan:
+    """Check the chat is the user's, reserve a completion and build the request (QuotaExceeded,
+    ChatNotFound; with `images`: ImagesNotSupported for a text-only model, ImageLimitReached)."""
+    return _reserved_plan(user=user, chat=_owned_chat(user, chat_id), content=content, images=images)
 
 
 def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from chat.allowances import prompt_tokens_estimate, reply_cost, text_tokens_estimate
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
+from chat.images import images_discard, images_link, images_save
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply, TitleSource
 from chat.quota import Reservation, quota_commit, quota_release
 from chat.sending.plan import SendPlan
@@ -40,6 +41,18 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
     the error is raised; the completion still counts when `delivered` (the user has already read it
     as it streamed): deleting a chat must not be a way around the quota.
     """
+    # The image files are written first (no storage call inside the transaction) and discarded
+    # unless the transaction that links them commits.
+    image_files = images_save(plan.images, user_id=plan.user_id) if plan.prompt_id is None else []
+    try:
+        prompt = _store(plan=plan, completion=completion, delivered=delivered, image_files=image_files)
+    except BaseException:
+        images_discard(image_files)
+        raise
+    return prompt
+
+
+def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_files: list[str]) -> Prompt:
     cost = reply_cost(completion.model or plan.request.model, completion.prompt_tokens, completion.completion_tokens)
     if cost is None and completion.model != plan.request.model:
         cost = reply_cost(plan.request.model, completion.prompt_tokens, completion.completion_tokens)
@@ -91,6 +104,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
                     tokens=plan.history.content_tokens if plan.history is not None else counter.count(plan.content),
                     tokens_by=counter.by,
                 )
+                prompt.loaded_images = images_link(prompt_id=prompt.pk, images=plan.images, names=image_files)
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
             reply = Reply.objects.create(
@@ -132,6 +146,7 @@ def send_store(*, plan: SendPlan, completion: Completion, delivered: bool) -> Pr
         prompt.loaded_replies = [reply]
     else:
         prompt.answers  # noqa: B018 - read here, on the database thread, not when the async view serialises
+        prompt.attached_images  # noqa: B018
     return prompt
 
 

@@ -145,8 +145,17 @@ USE_I18N = True
 # --- Static files (admin, Swagger UI) -----------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (the images users send) go through Django's storage API: local files under
+# MEDIA_ROOT by default, or any storage class (a django-storages backend, installed separately) named
+# by MEDIA_STORAGE_BACKEND with its options as JSON in MEDIA_STORAGE_OPTIONS. They are never served
+# from MEDIA_URL: the API serves each image to its owner only (chat.api.views.ChatImageView).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str("MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
 }
 # Serve straight from the apps' folders, so no collectstatic step is needed to run.
@@ -158,6 +167,8 @@ SERVESTATIC_USE_FINDERS = True
 # message or OpenAI-compatible request we accept many times over.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Sending images (multipart) may be larger, on that route alone (core.body_limit): see chat's
+# CHAT_IMAGE_* settings, which set REQUEST_BODY_MAX_BYTES_FOR.
 
 # --- Security (see `manage.py check --deploy`) ------------------------------------------------------
 # Secure whatever DEBUG says: HTTPS only, behind a proxy that terminates TLS and sets X-Forwarded-Proto.

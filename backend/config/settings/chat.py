@@ -104,3 +104,18 @@ CHAT_MONTHLY_TOKENS = _optional_count("CHAT_MONTHLY_TOKENS")
 # The whole service's tokens per day and month (every user's sends together); unset: no ceiling.
 SERVICE_DAILY_TOKENS = _optional_count("SERVICE_DAILY_TOKENS")
 SERVICE_MONTHLY_TOKENS = _optional_count("SERVICE_MONTHLY_TOKENS")
+# --- Images sent with a message (chat.images) ---------------------------------------------------
+# Bytes of one uploaded image, images per message and per user per day (counted with the quota).
+CHAT_IMAGE_MAX_BYTES = env.int("CHAT_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
+CHAT_IMAGE_MAX_PIXELS = env.int("CHAT_IMAGE_MAX_PIXELS", default=40_000_000)
+CHAT_IMAGES_PER_MESSAGE = env.int("CHAT_IMAGES_PER_MESSAGE", default=4)
+CHAT_IMAGES_PER_DAY = env.int("CHAT_IMAGES_PER_DAY", default=50)
+# The models that read images; a send with images to any other is refused (400). The default lists
+# OpenAI's current vision models (https://platform.openai.com/docs/guides/images-vision).
+OPENAI_VISION_MODELS = env.list(
+    "OPENAI_VISION_MODELS",
+    default=["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "o4-mini"],
+)
+# The send route takes a body big enough for its images (every other route keeps REQUEST_BODY_MAX_BYTES).
+IMAGE_SEND_BODY_MAX_BYTES = CHAT_IMAGES_PER_MESSAGE * CHAT_IMAGE_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_MAX_BYTES_FOR = {r"^/api/v1/chats/\d+/messages/$": IMAGE_SEND_BODY_MAX_BYTES}

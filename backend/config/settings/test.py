@@ -23,3 +23,6 @@ if not REDIS_URL:  # noqa: F405
     CACHES["default"]["LOCATION"] = os.environ.setdefault(  # noqa: F405
         "CACHE_DIR", tempfile.mkdtemp(prefix="chatbot-test-cache-")
     )
+
+# Uploaded images of the test run go to a folder of their own (its server processes inherit it).
+MEDIA_ROOT = os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="chatbot-test-media-"))

@@ -72,3 +72,48 @@ def test_a_hang_never_answers(client):
         client.with_options(timeout=0.5).chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "[[mock:hang]]"}]
         )
+
+
+def image_data_url(image_format: str, size: tuple[int, int], media_type: str) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", size, (1, 2, 3)).save(output, image_format)
+    return f"data:{media_type};base64,{base64.b64encode(output.getvalue()).decode()}"
+
+
+@pytest.mark.parametrize(
+    ("image_format", "media_type", "seen"),
+    [
+        ("PNG", "image/png", "PNG"),
+        ("JPEG", "image/jpeg", "JPEG"),
+        ("GIF", "image/gif", "GIF"),
+        ("WEBP", "image/webp", "WEBP"),
+    ],
+)
+def test_it_sees_the_size_and_type_of_an_image_sent_as_a_data_url(client, image_format, media_type, seen):
+    parts = [
+        {"type": "text", "text": "What is it?"},
+        {"type": "image_url", "image_url": {"url": image_data_url(image_format, (37, 21), media_type)}},
+    ]
+
+    answer = ask(client, parts).choices[0].message.content
+
+    assert answer == f"Mock reply: What is it? I see a 37x21 {seen} image."
+
+
+def test_it_does_not_fetch_an_https_image_and_says_so(client):
+    parts = [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}}]
+
+    assert ask(client, parts).choices[0].message.content == (
+        "Mock reply. I cannot fetch https URLs; send the image itself as a data: URL."
+    )
+
+
+def test_bytes_that_are_no_image_are_not_seen(client):
+    parts = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,aGVsbG8="}}]
+
+    assert ask(client, parts).choices[0].message.content == "Mock reply. I cannot read this image."

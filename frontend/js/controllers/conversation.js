@@ -28,7 +28,19 @@ export function conversationPage({ chatId }) {
     onDelete: reported(remove),
     onExport: reported(exportMarkdown),
     onSaveContext: saveContext,
+    loadImage,
   });
+  const imageUrls = new Map(); // a stored image's blob: URL, fetched once per page
+
+  /** A stored image as a URL the page can show (its API URL needs our credentials). */
+  function loadImage(image) {
+    if (!imageUrls.has(image.url)) {
+      const loading = api.imageObjectUrl(image.url);
+      loading.catch(() => imageUrls.delete(image.url)); // a later view may try again
+      imageUrls.set(image.url, loading);
+    }
+    return imageUrls.get(image.url);
+  }
 
   async function load() {
     try {
@@ -87,17 +99,18 @@ export function conversationPage({ chatId }) {
     }
   }
 
-  async function send(content) {
-    if (!content.trim() || aborter) return;
+  async function send(content, images = []) {
+    if ((!content.trim() && !images.length) || aborter) return;
     await loaded; // a message typed while the chat is still loading is sent once it has loaded
     if (!chat || aborter) return;
     view.hideBanner();
     view.setDraft("");
-    const turn = { prompt: { id: null, content }, drawn: view.addPendingTurn(content) };
+    view.setAttachedImages([]);
+    const turn = { prompt: { id: null, content }, drawn: view.addPendingTurn(content, images) };
     turns.push(turn);
     await answerInto(turn, {
-      streamed: (options) => api.streamMessage(chatId, content, options),
-      plain: (options) => api.sendMessage(chatId, content, options),
+      streamed: (options) => api.streamMessage(chatId, content, { ...options, images }),
+      plain: (options) => api.sendMessage(chatId, content, { ...options, images }),
       answered: async () => {
         // The first message names the chat; a send past the model's window may have folded older turns.
         chat = await api.getChat(chatId);
@@ -107,9 +120,10 @@ export function conversationPage({ chatId }) {
       undo: () => {
         turns = turns.filter((other) => other !== turn);
         view.removeTurn(turn.drawn);
-        view.setDraft(content); // nothing is lost: the message is back in the box
+        view.setDraft(content); // nothing is lost: the message (and its images) are back in the box
+        view.setAttachedImages(images);
       },
-      retry: () => send(view.draft()),
+      retry: () => send(view.draft(), view.attachedImages()),
       refocus: () => view.focusMessageBox(),
     });
   }

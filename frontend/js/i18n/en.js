@@ -147,6 +147,15 @@ export const en = {
     notFoundTitle: "Chat not found",
     notFound: "This chat does not exist (or was deleted).",
     loadFailedTitle: "Could not load this chat",
+    attach: "Attach image",
+    attachHint: "Attach an image (or paste or drop one into the message box)",
+    attachments: "Images to send",
+    removeImage: "Remove image {name}",
+    notAnImage: "Only JPEG, PNG, GIF and WEBP images can be attached.",
+    imageAlt: "Image {number} of the message",
+    openImage: "Open image {number} full size",
+    imageLoadFailed: "The image could not be loaded.",
+    closeImage: "Close",
   },
   persona: {
     legend: "Persona",
@@ -290,6 +299,7 @@ export const en = {
   },
   errors: {
     network: "Cannot reach the server. Check your connection and try again.",
+    tooLarge: "This is too large to send. Send smaller or fewer images.",
     sessionEnded: "Your session has ended. Please log in again.",
     quota: {
       one: "You have used all {limit} message for today. You can send more after {time} ({relative}).",

@@ -42,6 +42,7 @@ export function errorText(error, { byStatus = {} } = {}) {
     }
     return t("errors.tooManySoon");
   }
+  if (status === 413) return t("errors.tooLarge");
   if (status === 502) return t("errors.upstream");
   if (status === 503) return t("errors.busy");
   if (status === 504) return t("errors.timeout");

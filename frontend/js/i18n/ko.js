@@ -146,6 +146,15 @@ export const ko = {
     notFoundTitle: "채팅을 찾을 수 없어요",
     notFound: "없는 채팅이거나 삭제된 채팅이에요.",
     loadFailedTitle: "채팅을 불러오지 못했어요",
+    attach: "이미지 첨부",
+    attachHint: "이미지를 첨부해요 (메시지 상자에 붙여넣거나 끌어다 놓아도 돼요)",
+    attachments: "보낼 이미지",
+    removeImage: "이미지 {name} 빼기",
+    notAnImage: "JPEG, PNG, GIF, WEBP 이미지만 첨부할 수 있어요.",
+    imageAlt: "메시지의 이미지 {number}",
+    openImage: "이미지 {number} 크게 보기",
+    imageLoadFailed: "이미지를 불러오지 못했어요.",
+    closeImage: "닫기",
   },
   persona: {
     legend: "페르소나",
@@ -286,6 +295,7 @@ export const ko = {
   },
   errors: {
     network: "서버에 연결할 수 없어요. 인터넷 연결을 확인하고 다시 시도해 주세요.",
+    tooLarge: "너무 커서 보낼 수 없어요. 더 작은 이미지나 더 적은 수의 이미지를 보내 주세요.",
     sessionEnded: "로그인이 만료됐어요. 다시 로그인해 주세요.",
     quota: "오늘 보낼 수 있는 메시지 {limit}개를 모두 썼어요. {relative}({time})부터 다시 보낼 수 있어요.",
     tooMany: "요청이 너무 많아요. {relative} 다시 시도해 주세요.",

@@ -1,34 +1,48 @@
 // One chat on the page: its heading (Rename, Export, Delete), persona and settings line, the panel of
 // what the assistant knows, the messages (each answer with Copy, the last with Regenerate) and the
-// message box (Enter sends, Shift+Enter new line) with Stop. It draws what its controller
-// (controllers/conversation.js) gives it and reports what the person did; it asks the server nothing.
+// message box (Enter sends, Shift+Enter new line; images attached, pasted or dropped) with Stop. It
+// draws what its controller (controllers/conversation.js) gives it and reports what the person did;
+// it asks the server nothing.
 import { clear, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText } from "../i18n/errors.js";
 import { formatDateTime, formatNumber } from "../i18n/format.js";
 import { chatTitle } from "../state.js";
+import { attachmentsPicker } from "./attachments.js";
 import { contextPanel } from "./context-panel.js";
 import { noticeBox } from "./form.js";
 import { personaLine } from "./personas.js";
+import { messageImages } from "./images.js";
 import { answersOf, answerView, author, toolResultsLine } from "./reply.js";
 
-function userBubble(text, at, toolResults) {
+function userBubble(text, at, toolResults, images, loadImage) {
   return h(
     "li",
     { class: "message user" },
     author(t("conversation.you"), at),
     toolResultsLine(toolResults),
+    messageImages(images, loadImage),
     text ? h("div", { class: "text" }, text) : null,
   );
 }
 
 /**
- * The handlers get what the person did: `onSend(text)`, `onStop()`, `onRegenerate()` (the last answer),
- * `onRename(title)`, `onDelete()` (confirmed), `onExport()`, and `onSaveContext(fields)`, which
+ * The handlers get what the person did: `onSend(text, images)` (the attached File objects), `onStop()`,
+ * `onRegenerate()` (the last answer), `onRename(title)`, `onDelete()` (confirmed), `onExport()`, and `onSaveContext(fields)`, which
  * resolves to the saved chat or rejects with the refusal (the panel shows its field errors).
  * A drawn turn (`addPendingTurn`, `showMessages`) has its `answer` (reply.js) and `stream(text)`.
+ * `loadImage(image)` resolves to a URL that shows a stored image (a prompt's `images` entry).
  */
-export function conversationView({ onSend, onStop, onRegenerate, onRename, onDelete, onExport, onSaveContext }) {
+export function conversationView({
+  onSend,
+  onStop,
+  onRegenerate,
+  onRename,
+  onDelete,
+  onExport,
+  onSaveContext,
+  loadImage,
+}) {
   const title = h("h1", { class: "chat-title", tabindex: "-1" }, t("conversation.loading"));
   const persona = h("div", { class: "persona-slot" });
   const meta = h("p", { class: "chat-meta" });
@@ -95,7 +109,7 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
     const answer = answerView({ onRegenerate });
     let frame = 0;
     const turn = {
-      user: userBubble(prompt.content, at, prompt.tool_results),
+      user: userBubble(prompt.content, at, prompt.tool_results, prompt.images, loadImage),
       answer,
       toolTurn: Boolean(prompt.tool_results?.length),
       /** The answer so far, drawn once per frame while it streams. */
@@ -145,7 +159,7 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
   box.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      onSend(box.value);
+      onSend(box.value, attachments.files());
     }
   });
   renameButton.addEventListener("click", openRename);
@@ -158,9 +172,13 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
 
   const composer = h(
     "form",
-    { class: "composer", onsubmit: (event) => (event.preventDefault(), onSend(box.value)) },
+    { class: "composer", onsubmit: (event) => (event.preventDefault(), onSend(box.value, attachments.files())) },
+  );
+  const attachments = attachmentsPicker({ box, dropZone: composer, onRefused: (text) => showBanner(text) });
+  composer.append(
+    attachments.list,
     box,
-    h("div", { class: "composer-actions" }, stop, send),
+    h("div", { class: "composer-actions" }, attachments.button, attachments.input, stop, send),
   );
   const element = h(
     "main",
@@ -203,9 +221,10 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
       messages.lastElementChild?.scrollIntoView({ block: "end" });
       return [...turns];
     },
-    /** A message just sent, its answer still to come. */
-    addPendingTurn(content) {
-      const turn = drawTurn({ content });
+    /** A message just sent (with its image files), its answer still to come. */
+    addPendingTurn(content, files = []) {
+      const images = files.map((file) => ({ src: URL.createObjectURL(file) }));
+      const turn = drawTurn({ content, images });
       turn.answer.write("");
       turn.answer.element.scrollIntoView({ block: "end" });
       markLast();
@@ -228,6 +247,8 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
     closeRename: () => renameForm?.replaceWith(heading),
     draft: () => box.value,
     setDraft: (text) => (box.value = text),
+    attachedImages: () => attachments.files(),
+    setAttachedImages: (files) => attachments.set(files),
     focusMessageBox: () => box.focus(),
     /** Back to Regenerate, if the focus was lost while its answer was written. */
     refocusRegenerate(turn) {
