@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api import send_views, views
+from chat.api import send_views, share_views, views
 
 urlpatterns = [
     path("chats/", views.ChatListView.as_view(), name="chat-list"),
@@ -14,6 +14,8 @@ urlpatterns = [
         name="chat-message-regenerate",
     ),
     path("chats/<int:pk>/export/", views.ChatExportView.as_view(), name="chat-export"),
+    path("chats/<int:pk>/share/", share_views.ChatShareView.as_view(), name="chat-share"),
+    path("shared/<str:token>/", share_views.SharedChatView.as_view(), name="shared-chat"),
     path("auth/me/usage/", views.UsageView.as_view(), name="usage"),
     path("models/", views.ModelsView.as_view(), name="models"),
     path("personas/", views.PersonasView.as_view(), name="personas"),

@@ -188,6 +188,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+        # A shared chat's token is in its path: Django's "Not Found: <path>" lines must not carry it.
+        "secrets_in_paths": {"()": "core.logging.WithoutSecretsInPaths"},
     },
     "formatters": {
         "keyvalue": {
@@ -195,7 +197,11 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "keyvalue", "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "keyvalue",
+            "filters": ["request_id", "secrets_in_paths"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -29,3 +29,5 @@ OPENAI_COMPAT_MAX_INPUT_CHARS = env.int("OPENAI_COMPAT_MAX_INPUT_CHARS", default
 # Chats one user may keep, and may create per minute (a clear 400 / 429 past either).
 CHAT_MAX_PER_USER = env.int("CHAT_MAX_PER_USER", default=1000)
 CHAT_CREATE_THROTTLE_RATE = env.str("CHAT_CREATE_THROTTLE_RATE", default="30/minute")
+# Reads of shared chats (GET /api/v1/shared/<token>/) per client address.
+SHARED_CHAT_THROTTLE_RATE = env.str("SHARED_CHAT_THROTTLE_RATE", default="60/minute")
