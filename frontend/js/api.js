@@ -251,6 +251,13 @@ export async function exportChat(id, format = "md") {
   return { blob: await response.blob(), filename };
 }
 
+/** The chat's read-only link, `{token, url}`: made now, or the live one again. */
+export const shareChat = (id) => json(`/chats/${id}/share/`, { method: "POST" });
+/** The link stops working at once. */
+export const unshareChat = (id) => json(`/chats/${id}/share/`, { method: "DELETE" });
+/** A shared chat as its link shows it (`{title, created_at, prompts}`), for anyone: no session needed. */
+export const getSharedChat = (token) => json(`/shared/${encodeURIComponent(token)}/`, { auth: false });
+
 export function sendMessage(id, content, { signal } = {}) {
   return json(`/chats/${id}/messages/`, { method: "POST", body: { content }, signal });
 }

@@ -27,6 +27,8 @@ export function conversationPage({ chatId }) {
     onRename: reported(rename),
     onDelete: reported(remove),
     onExport: reported(exportMarkdown),
+    onShare: () => api.shareChat(chatId),
+    onUnshare: () => api.unshareChat(chatId),
     onSaveContext: saveContext,
   });
 

@@ -1,4 +1,4 @@
-// One chat on the page: its heading (Rename, Export, Delete), persona and settings line, the panel of
+// One chat on the page: its heading (Rename, Share, Export, Delete), persona and settings line, the panel of
 // what the assistant knows, the messages (each answer with Copy, the last with Regenerate) and the
 // message box (Enter sends, Shift+Enter new line) with Stop. It draws what its controller
 // (controllers/conversation.js) gives it and reports what the person did; it asks the server nothing.
@@ -8,6 +8,7 @@ import { errorText } from "../i18n/errors.js";
 import { formatDateTime, formatNumber } from "../i18n/format.js";
 import { chatTitle } from "../state.js";
 import { contextPanel } from "./context-panel.js";
+import { copyToClipboard } from "./copy.js";
 import { noticeBox } from "./form.js";
 import { personaLine } from "./personas.js";
 import { answersOf, answerView, author } from "./reply.js";
@@ -23,11 +24,22 @@ function userBubble(text, at) {
 
 /**
  * The handlers get what the person did: `onSend(text)`, `onStop()`, `onRegenerate()` (the last answer),
- * `onRename(title)`, `onDelete()` (confirmed), `onExport()`, and `onSaveContext(fields)`, which
+ * `onRename(title)`, `onDelete()` (confirmed), `onExport()`, `onShare()` (resolves to `{url}`),
+ * `onUnshare()`, and `onSaveContext(fields)`, which
  * resolves to the saved chat or rejects with the refusal (the panel shows its field errors).
  * A drawn turn (`addPendingTurn`, `showMessages`) has its `answer` (reply.js) and `stream(text)`.
  */
-export function conversationView({ onSend, onStop, onRegenerate, onRename, onDelete, onExport, onSaveContext }) {
+export function conversationView({
+  onSend,
+  onStop,
+  onRegenerate,
+  onRename,
+  onDelete,
+  onExport,
+  onShare,
+  onUnshare,
+  onSaveContext,
+}) {
   const title = h("h1", { class: "chat-title", tabindex: "-1" }, t("conversation.loading"));
   const persona = h("div", { class: "persona-slot" });
   const meta = h("p", { class: "chat-meta" });
@@ -47,7 +59,8 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
   const renameButton = h("button", { type: "button" }, t("conversation.rename"));
   const exportButton = h("button", { type: "button", title: t("conversation.exportHint") }, t("conversation.export"));
   const deleteButton = h("button", { type: "button", class: "danger subtle" }, t("conversation.delete"));
-  const heading = h("div", { class: "chat-heading" }, title, renameButton, exportButton, deleteButton);
+  const share = sharePanel({ onShare, onUnshare });
+  const heading = h("div", { class: "chat-heading" }, title, renameButton, share.button, exportButton, deleteButton);
   let shownChat = null; // the chat as drawn last: Rename starts from its title
   let renameForm = null;
   const turns = []; // the turns as drawn, oldest first
@@ -143,7 +156,18 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
     box,
     h("div", { class: "composer-actions" }, stop, send),
   );
-  const element = h("main", { class: "conversation" }, heading, persona, meta, panel.element, messages, banner, composer);
+  const element = h(
+    "main",
+    { class: "conversation" },
+    heading,
+    share.element,
+    persona,
+    meta,
+    panel.element,
+    messages,
+    banner,
+    composer,
+  );
 
   return {
     element,
@@ -158,6 +182,7 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
       showBanner(error.status === 404 ? t("conversation.notFound") : errorText(error));
       send.disabled = true;
       exportButton.disabled = true;
+      share.button.disabled = true;
     },
     /** The stored messages and their answers; returns the drawn turns, oldest first. */
     showMessages(prompts) {
@@ -203,6 +228,85 @@ export function conversationView({ onSend, onStop, onRegenerate, onRename, onDel
       if (document.activeElement === document.body) turn.answer.focusRegenerate();
     },
   };
+}
+
+/**
+ * `Share`: makes (or shows again) the chat's read-only link, with `Copy link` and `Stop sharing`.
+ * Failures show in the panel itself.
+ */
+function sharePanel({ onShare, onUnshare }) {
+  const button = h("button", { type: "button", "aria-expanded": "false", "aria-controls": "share-panel" });
+  button.textContent = t("share.button");
+  const status = h("p", { class: "share-status", role: "status" });
+  const input = h("input", { id: "share-url", type: "url", readonly: true, class: "share-url" });
+  const copyButton = h("button", { type: "button", class: "primary" }, t("share.copy"));
+  const stopButton = h("button", { type: "button", class: "danger subtle" }, t("share.stop"));
+  const closeButton = h("button", { type: "button" }, t("share.close"));
+  const link = h(
+    "div",
+    { class: "share-link", hidden: true },
+    h("p", { class: "hint" }, t("share.hint")),
+    h("label", { for: "share-url" }, t("share.link")),
+    h("div", { class: "share-row" }, input, copyButton, stopButton, closeButton),
+  );
+  const element = h(
+    "section",
+    { id: "share-panel", class: "share-panel", "aria-label": t("share.title"), hidden: true },
+    link,
+    status,
+  );
+  let copyTimer = 0;
+
+  function close() {
+    element.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+
+  async function busy(control, action) {
+    if (control.getAttribute("aria-busy") === "true") return;
+    control.setAttribute("aria-busy", "true");
+    try {
+      await action();
+    } catch (error) {
+      status.textContent = errorText(error);
+    } finally {
+      control.removeAttribute("aria-busy");
+    }
+  }
+
+  button.addEventListener("click", () => {
+    if (!element.hidden && !link.hidden) return close();
+    busy(button, async () => {
+      status.textContent = "";
+      element.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      const { url } = await onShare();
+      input.value = url;
+      link.hidden = false;
+      input.focus();
+      input.select();
+    });
+  });
+  copyButton.addEventListener("click", async () => {
+    clearTimeout(copyTimer);
+    const copied = await copyToClipboard(input.value, input);
+    status.textContent = copied ? t("share.copied") : t("share.copyByHand");
+    copyTimer = setTimeout(() => (status.textContent = ""), 4000);
+  });
+  stopButton.addEventListener("click", () =>
+    busy(stopButton, async () => {
+      await onUnshare();
+      link.hidden = true;
+      input.value = "";
+      status.textContent = t("share.stopped");
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }),
+  );
+  closeButton.addEventListener("click", close);
+  element.addEventListener("keydown", (event) => event.key === "Escape" && close());
+  return { button, element };
 }
 
 export function welcomeView({ notice } = {}) {

@@ -4,6 +4,7 @@ import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { formatDateTime, formatTime } from "../i18n/format.js";
 import { renderMarkdown } from "../markdown.js";
+import { copyToClipboard } from "./copy.js";
 
 const FEEDBACK_MS = 2000;
 
@@ -29,22 +30,6 @@ export function answersOf(prompt) {
 
 export const answerText = (reply) => reply?.choices?.[0]?.content ?? "";
 const stopped = (reply) => reply?.choices?.[0]?.finish_reason === "cancelled";
-
-/** Put the text on the clipboard: true, or false where the browser will not (then select it to copy by hand). */
-async function copyToClipboard(text, fallbackSelection) {
-  try {
-    if (!navigator.clipboard?.writeText) throw new Error("no clipboard");
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const selection = window.getSelection();
-    selection?.removeAllRanges();
-    const range = document.createRange();
-    range.selectNodeContents(fallbackSelection);
-    selection?.addRange(range);
-    return false;
-  }
-}
 
 /**
  * The assistant's side of one turn. `show(prompt)` shows its answers (the newest); `write(text)`
