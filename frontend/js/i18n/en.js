@@ -137,6 +137,12 @@ export const en = {
     notFound: "This chat does not exist (or was deleted).",
     loadFailedTitle: "Could not load this chat",
   },
+  code: {
+    copy: "Copy code",
+    copied: "Copied",
+    copiedStatus: "Code copied.",
+    plain: "Text",
+  },
   share: {
     button: "Share",
     title: "Share this chat",

@@ -136,6 +136,12 @@ export const ko = {
     notFound: "없는 채팅이거나 삭제된 채팅이에요.",
     loadFailedTitle: "채팅을 불러오지 못했어요",
   },
+  code: {
+    copy: "코드 복사",
+    copied: "복사했어요",
+    copiedStatus: "코드를 복사했어요.",
+    plain: "텍스트",
+  },
   share: {
     button: "공유",
     title: "이 채팅 공유",

@@ -4,6 +4,7 @@ import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { formatDateTime, formatTime } from "../i18n/format.js";
 import { renderMarkdown } from "../markdown.js";
+import { withCodeTools } from "./code-block.js";
 import { copyToClipboard } from "./copy.js";
 
 const FEEDBACK_MS = 2000;
@@ -80,7 +81,7 @@ export function answerView({ onRegenerate }) {
   function render() {
     const reply = replies[shown];
     element.classList.remove("pending");
-    body.replaceChildren(renderMarkdown(answerText(reply)));
+    body.replaceChildren(withCodeTools(renderMarkdown(answerText(reply))));
     setTime(time, reply?.created_at);
     note.hidden = !stopped(reply);
     note.textContent = note.hidden ? "" : t("conversation.stopped");
@@ -139,7 +140,7 @@ export function answerView({ onRegenerate }) {
     },
     write(text) {
       element.classList.add("pending");
-      body.replaceChildren(renderMarkdown(text));
+      body.replaceChildren(withCodeTools(renderMarkdown(text)));
       note.hidden = true;
       olderNote.hidden = true;
     },

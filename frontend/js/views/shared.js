@@ -9,6 +9,7 @@ import { formatDateTime } from "../i18n/format.js";
 import { renderMarkdown } from "../markdown.js";
 import { chatTitle } from "../state.js";
 import { standalonePage } from "./auth.js";
+import { withCodeTools } from "./code-block.js";
 import { answerText, author } from "./reply.js";
 
 function turn(prompt) {
@@ -26,7 +27,7 @@ function turn(prompt) {
         "li",
         { class: "message assistant" },
         author(t("conversation.assistant"), prompt.reply.created_at),
-        h("div", { class: "text markdown" }, renderMarkdown(answerText(prompt.reply))),
+        h("div", { class: "text markdown" }, withCodeTools(renderMarkdown(answerText(prompt.reply)))),
       ),
     );
   }
