@@ -9,6 +9,7 @@ import { keysPage } from "./controllers/keys.js";
 import { clear, h } from "./dom.js";
 import { onLanguageChange, t } from "./i18n.js";
 import { finishSocialLogin, takeSocialCallback } from "./social.js";
+import "./theme.js"; // the remembered theme, before anything is drawn
 import { noticeFor, setState } from "./state.js";
 import { accountView } from "./views/account.js";
 import { forgotPasswordView, loginView, resetPasswordView, signupView, standalonePage } from "./views/auth.js";

@@ -137,6 +137,12 @@ export const en = {
     notFound: "This chat does not exist (or was deleted).",
     loadFailedTitle: "Could not load this chat",
   },
+  theme: {
+    label: "Theme",
+    light: "Light",
+    dark: "Dark",
+    system: "System",
+  },
   code: {
     copy: "Copy code",
     copied: "Copied",

@@ -136,6 +136,12 @@ export const ko = {
     notFound: "없는 채팅이거나 삭제된 채팅이에요.",
     loadFailedTitle: "채팅을 불러오지 못했어요",
   },
+  theme: {
+    label: "테마",
+    light: "밝게",
+    dark: "어둡게",
+    system: "시스템 설정",
+  },
   code: {
     copy: "코드 복사",
     copied: "복사했어요",
