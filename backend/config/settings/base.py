@@ -147,6 +147,8 @@ STORAGES = {
 }
 # Serve straight from the apps' folders, so no collectstatic step is needed to run.
 SERVESTATIC_USE_FINDERS = True
+# Files served at the site's root: /favicon.ico, which browsers ask for on the admin's and the docs' pages.
+SERVESTATIC_ROOT = BASE_DIR / "core" / "public"
 
 # --- Request size -------------------------------------------------------------------------------
 # Bodies over this are refused with a JSON 413 before they are read (config.asgi), and Django
