@@ -47,6 +47,8 @@ export function conversationView({
   panel.element.hidden = true;
   const messages = h("ol", { class: "messages", "aria-label": t("conversation.label") });
   const banner = h("div", { class: "banner", role: "alert", hidden: true });
+  // A streamed answer is read out once, when it is complete: the answer itself is no live region.
+  const announcer = h("p", { class: "visually-hidden", role: "status" });
   const box = h("textarea", {
     id: "message",
     rows: 3,
@@ -61,6 +63,9 @@ export function conversationView({
   const deleteButton = h("button", { type: "button", class: "danger subtle" }, t("conversation.delete"));
   const share = sharePanel({ onShare, onUnshare });
   const heading = h("div", { class: "chat-heading" }, title, renameButton, share.button, exportButton, deleteButton);
+  // To the end of the conversation: the composer's place, so it covers none of the last answer (it is
+  // sticky: scrolling the answer's end to the bottom edge would put that end under it).
+  const scrollToEnd = () => element.scrollTo({ top: element.scrollHeight });
   let shownChat = null; // the chat as drawn last: Rename starts from its title
   let renameForm = null;
   const turns = []; // the turns as drawn, oldest first
@@ -99,7 +104,7 @@ export function conversationView({
         cancelAnimationFrame(frame);
         frame = requestAnimationFrame(() => {
           answer.write(text);
-          answer.element.scrollIntoView({ block: "end" });
+          scrollToEnd();
         });
       },
       endStream: () => cancelAnimationFrame(frame),
@@ -167,6 +172,7 @@ export function conversationView({
     messages,
     banner,
     composer,
+    announcer,
   );
 
   return {
@@ -194,14 +200,14 @@ export function conversationView({
         turn.answer.element.hidden = !answersOf(prompt).length;
       }
       markLast();
-      messages.lastElementChild?.scrollIntoView({ block: "end" });
+      scrollToEnd();
       return [...turns];
     },
     /** A message just sent, its answer still to come. */
     addPendingTurn(content) {
       const turn = drawTurn({ content });
       turn.answer.write("");
-      turn.answer.element.scrollIntoView({ block: "end" });
+      scrollToEnd();
       markLast();
       return turn;
     },
@@ -216,6 +222,11 @@ export function conversationView({
       send.disabled = busy;
       stop.hidden = !busy;
       turns.forEach((turn) => turn.answer.setBusy(busy));
+    },
+    /** Read out a finished answer (a status message: once, politely). */
+    announce(text) {
+      announcer.textContent = "";
+      requestAnimationFrame(() => (announcer.textContent = text));
     },
     showBanner,
     hideBanner: () => (banner.hidden = true),

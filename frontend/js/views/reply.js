@@ -81,6 +81,7 @@ export function answerView({ onRegenerate }) {
   function render() {
     const reply = replies[shown];
     element.classList.remove("pending");
+    element.removeAttribute("aria-busy");
     body.replaceChildren(withCodeTools(renderMarkdown(answerText(reply))));
     setTime(time, reply?.created_at);
     note.hidden = !stopped(reply);
@@ -134,12 +135,14 @@ export function answerView({ onRegenerate }) {
         render();
       } else {
         element.classList.remove("pending");
+        element.removeAttribute("aria-busy");
         note.hidden = false;
         note.textContent = t("conversation.stopped");
       }
     },
     write(text) {
       element.classList.add("pending");
+      element.setAttribute("aria-busy", "true");
       body.replaceChildren(withCodeTools(renderMarkdown(text)));
       note.hidden = true;
       olderNote.hidden = true;
