@@ -72,6 +72,7 @@ def test_a_shared_chat_is_shown_in_the_readers_language(app, browser, spa_server
     exchange(chat, "부산에서 뭐 먹을까?", "돼지국밥이요.")
     owner, api = open_chat(app, chat, SPA_URL=f"{spa_server.url}/")
     owner.get_by_role("button", name="Share").click()
+    expect(owner.get_by_label("Link")).to_have_value(re.compile("#/shared/"))
     url = owner.get_by_label("Link").input_value()
 
     context, reader = fresh_page(browser, api, locale="ko-KR")

@@ -78,7 +78,7 @@ export function conversationPage({ chatId }) {
       turn.drawn.endStream();
       if (error.name === "AbortError") {
         turn.drawn.answer.showStopped(text);
-        view.announce(t("conversation.stopped"));
+        view.announce(t("conversation.stoppedAnnounced"));
       } else {
         undo();
         view.showBanner(errorText(error), RETRYABLE.includes(error.status) ? retry : null);

@@ -109,6 +109,7 @@ export const en = {
     misc: "Anything else I should keep in mind?",
   },
   conversation: {
+    stoppedAnnounced: "Stopped: what the assistant had written is kept.",
     answered: "The assistant answered: {text}",
     loading: "Loading…",
     you: "You",

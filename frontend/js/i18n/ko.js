@@ -108,6 +108,7 @@ export const ko = {
     misc: "그 밖에 기억해 두어야 할 것이 있나요?",
   },
   conversation: {
+    stoppedAnnounced: "중지했어요. 그때까지 쓴 답변은 남아 있어요.",
     answered: "어시스턴트의 답변: {text}",
     loading: "불러오는 중…",
     you: "나",
