@@ -6,6 +6,7 @@ import time
 
 import httpx
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -167,7 +168,10 @@ def test_ten_shares_at_once_make_one_link(chat, client_for):
     def make():
         client = client_for(chat.user)
         barrier.wait()
-        results.append(share(client, chat))
+        try:
+            results.append(share(client, chat))
+        finally:
+            connection.close()  # this thread's own
 
     threads = [threading.Thread(target=make) for _ in range(10)]
     [thread.start() for thread in threads]
