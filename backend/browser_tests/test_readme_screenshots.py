@@ -126,3 +126,32 @@ def test_the_readme_picture_of_a_persona_chat_with_two_answers(app):
     page.get_by_role("link", name=chat.title).click()
     expect(page.get_by_text("Answer 2 of 2")).to_have_count(1)
     page.screenshot(path=str(DOCS / "screenshot-persona.png"))
+
+
+CODE_ANSWER = """A list comprehension keeps only what passes the test:
+
+```python
+def evens(numbers: list[int]) -> list[int]:
+    \"\"\"The even numbers, in order.\"\"\"
+    return [n for n in numbers if n % 2 == 0]  # 0 counts as even
+
+
+print(evens([1, 2, 3, 4]))  # [2, 4]
+```
+
+`filter(lambda n: n % 2 == 0, numbers)` does the same, lazily."""
+
+
+def test_the_readme_picture_of_a_dark_chat_with_highlighted_code_being_shared(app, spa_server):
+    user = UserFactory(nickname="Jae", email_verified=True)
+    chat = ChatBotFactory(user=user, title="Even numbers in Python")
+    exchange(chat, "How do I keep only the even numbers of a list?", CODE_ANSWER)
+    page, _ = app(viewport={"width": 1200, "height": 800}, SPA_URL=f"{spa_server.url}/")
+    page.get_by_label("Theme").select_option("dark")
+    log_in(page, user)
+
+    page.get_by_role("link", name=chat.title).click()
+    expect(page.locator(".code-block .hljs-keyword").first).to_be_visible()
+    page.get_by_role("button", name="Share").click()
+    expect(page.get_by_label("Link")).not_to_have_value("")
+    page.screenshot(path=str(DOCS / "screenshot-dark-code-share.png"))

@@ -6,7 +6,9 @@ Config and its Replies; a Reply mirrors one chat completion (usage on the Reply,
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.utils.crypto import salted_hmac
 
 
 class ChatBotQuerySet(models.QuerySet):
@@ -244,6 +247,45 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return f"Choice {self.index} of reply {self.reply_id}"
+
+
+class SharedChat(models.Model):
+    """A chat's read-only link: at most one live per chat; revoking deletes the row.
+
+    The database holds no usable token: the token is an HMAC (SECRET_KEY) of a random `seed`, so the
+    owner can be shown the same link again, and `token_hash` (SHA-256) finds the link from a token by
+    equality on an index. A database dump alone opens no link; neither does timing a lookup, which
+    could at best learn a prefix of a hash.
+    """
+
+    chatbot = models.OneToOneField(ChatBot, on_delete=models.CASCADE, related_name="shared_link")
+    seed = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    SALT = "chat.SharedChat.token"
+
+    def __str__(self) -> str:
+        return f"Link to chat {self.chatbot_id}"
+
+    @staticmethod
+    def new_seed() -> str:
+        return secrets.token_hex(32)
+
+    @classmethod
+    def tokens_for(cls, seed: str) -> list[str]:
+        """The seed's token under SECRET_KEY, then under each SECRET_KEY_FALLBACKS (a rotated key)."""
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        return [salted_hmac(cls.SALT, seed, secret=key, algorithm="sha256").hexdigest()[:43] for key in keys]
+
+    @staticmethod
+    def hash_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def token(self) -> str | None:
+        """This link's token; None if it was made under a key no longer configured."""
+        return next((token for token in self.tokens_for(self.seed) if self.hash_of(token) == self.token_hash), None)
 
 
 class DailyUsage(models.Model):

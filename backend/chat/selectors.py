@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from chat.models import ChatBot, ChatSummary, Choice, DailyUsage, Prompt, PromptImage, PromptKind, Reply
+from chat.models import ChatBot, ChatSummary, Choice, DailyUsage, Prompt, PromptImage, PromptKind, Reply, SharedChat
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -52,6 +52,20 @@ def chat_summary(chat: ChatBot) -> ChatSummary | None:
         return chat.summary
     except ChatSummary.DoesNotExist:
         return None
+
+
+def shared_chat_for(token: str) -> ChatBot | None:
+    """The chat a live link's token opens, with its messages and their answers; None for any other token.
+
+    Only the conversation: the typed context prompts (what the owner told the bot about themselves)
+    and the persona stay private. The chat as it is now, so a later message shows and a revoke hides all.
+    """
+    messages = prompts_with_replies().filter(kind=PromptKind.MESSAGE)
+    return (
+        ChatBot.objects.filter(shared_link__token_hash=SharedChat.hash_of(token))
+        .prefetch_related(Prefetch("prompts", queryset=messages))
+        .first()
+    )
 
 
 def daily_usage_for(user, *, days: int) -> list[dict]:

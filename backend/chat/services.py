@@ -11,7 +11,7 @@ from django.db import transaction
 
 from chat.exceptions import ChatLimitReached
 from chat.gateway import CompletionRequest
-from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Config, Prompt, TitleSource
+from chat.models import CONTEXT_KINDS, SYSTEM_PROMPT_MAX_CHARS, ChatBot, Config, Prompt, SharedChat, TitleSource
 from chat.personas import persona_for_chat
 
 
@@ -117,3 +117,22 @@ def chat_update(
 def chat_delete_all(*, user) -> int:
     deleted, _ = ChatBot.objects.owned_by(user).delete()
     return deleted
+
+
+def chat_share(*, chat: ChatBot) -> tuple[str, bool]:
+    """The chat's read-only link token, and whether it was made now (a chat has one live link at most:
+    asking again, even ten times at once, gives the same one; the unique chatbot column decides)."""
+    seed = SharedChat.new_seed()
+    link, created = SharedChat.objects.get_or_create(
+        chatbot=chat, defaults={"seed": seed, "token_hash": SharedChat.hash_of(SharedChat.tokens_for(seed)[0])}
+    )
+    token = link.token
+    if token is None:  # made under a SECRET_KEY since retired: that link is dead already, a new one replaces it
+        token = SharedChat.tokens_for(seed)[0]
+        SharedChat.objects.filter(pk=link.pk).update(seed=seed, token_hash=SharedChat.hash_of(token))
+    return token, created
+
+
+def chat_unshare(*, chat: ChatBot) -> None:
+    """The link stops working at once (nothing happens if there was none)."""
+    SharedChat.objects.filter(chatbot=chat).delete()

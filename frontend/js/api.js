@@ -279,6 +279,13 @@ export async function exportChat(id, format = "md") {
   return { blob: await response.blob(), filename };
 }
 
+/** The chat's read-only link, `{token, url}`: made now, or the live one again. */
+export const shareChat = (id) => json(`/chats/${id}/share/`, { method: "POST" });
+/** The link stops working at once. */
+export const unshareChat = (id) => json(`/chats/${id}/share/`, { method: "DELETE" });
+/** A shared chat as its link shows it (`{title, created_at, prompts}`), for anyone: no session needed. */
+export const getSharedChat = (token) => json(`/shared/${encodeURIComponent(token)}/`, { auth: false });
+
 /** A message's body: JSON, or multipart with its image files (`images`, File objects). */
 function messageBody(content, images = []) {
   if (!images.length) return { content };

@@ -1,5 +1,6 @@
-// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/usage, #/keys, #/account, and the
-// pages mailed links open: #/verify-email/<key>, #/reset-password/<uid>/<token>), so static hosting
+// Hash routes (#/login, #/signup, #/chats, #/chats/12, #/new, #/usage, #/keys, #/account, the
+// pages mailed links open: #/verify-email/<key>, #/reset-password/<uid>/<token>, and a shared
+// chat's: #/shared/<token>), so static hosting
 // needs no rewrites. A provider login comes back to this page with #code= or #error= (social.js).
 import { clearSession, loadAccount, logOut } from "./actions/account.js";
 import * as api from "./api.js";
@@ -8,6 +9,7 @@ import { keysPage } from "./controllers/keys.js";
 import { clear, h } from "./dom.js";
 import { onLanguageChange, t } from "./i18n.js";
 import { finishSocialLogin, takeSocialCallback } from "./social.js";
+import "./theme.js"; // the remembered theme, before anything is drawn
 import { noticeFor, setState } from "./state.js";
 import { accountView } from "./views/account.js";
 import { staffView } from "./views/staff.js";
@@ -15,6 +17,7 @@ import { forgotPasswordView, loginView, resetPasswordView, signupView, standalon
 import { welcomeView } from "./views/conversation.js";
 import { verifyEmailView } from "./views/email.js";
 import { newChatView } from "./views/newchat.js";
+import { sharedView } from "./views/shared.js";
 import { shell } from "./views/shell.js";
 import { usageView } from "./views/usage.js";
 
@@ -24,7 +27,7 @@ let current = null;
 api.onQuota((quota) => setState({ quota }));
 api.onSessionEnd(() => {
   clearSession();
-  if (!/^#\/(signup|forgot-password|reset-password|verify-email)/.test(location.hash)) location.hash = "#/login";
+  if (!/^#\/(signup|forgot-password|reset-password|verify-email|shared)/.test(location.hash)) location.hash = "#/login";
 });
 
 async function onLogout() {
@@ -86,6 +89,12 @@ function route({ focus } = {}) {
     const card = verifyEmailView({ key: decode(verify[1]) });
     const view = api.hasSession() ? signedInPage(h("main", { class: "page" }, card), { path }) : standalonePage(card);
     mount(view, { focus });
+    return;
+  }
+  // A shared chat is for anyone with the link.
+  const shared = path.match(/^\/shared\/([^/]+)$/);
+  if (shared) {
+    mount(sharedView({ token: decode(shared[1]) }), { focus });
     return;
   }
   if (!api.hasSession()) {

@@ -30,6 +30,8 @@ function initialLanguage() {
 function applyLanguage() {
   document.documentElement.lang = language;
   document.title = t("app.name");
+  const manifest = document.getElementById("manifest");
+  if (manifest) manifest.setAttribute("href", `manifest.${language}.webmanifest`);
 }
 
 export function getLanguage() {

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api import send_views, staff_views, views
+from chat.api import send_views, share_views, staff_views, views
 
 urlpatterns = [
     path("chats/", views.ChatListView.as_view(), name="chat-list"),
@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("chats/<int:pk>/images/<int:image_id>/", views.ChatImageView.as_view(), name="chat-image"),
     path("chats/<int:pk>/export/", views.ChatExportView.as_view(), name="chat-export"),
+    path("chats/<int:pk>/share/", share_views.ChatShareView.as_view(), name="chat-share"),
+    path("shared/<str:token>/", share_views.SharedChatView.as_view(), name="shared-chat"),
     path("auth/me/usage/", views.UsageView.as_view(), name="usage"),
     path("models/", views.ModelsView.as_view(), name="models"),
     path("personas/", views.PersonasView.as_view(), name="personas"),

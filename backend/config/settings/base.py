@@ -160,6 +160,8 @@ STORAGES = {
 }
 # Serve straight from the apps' folders, so no collectstatic step is needed to run.
 SERVESTATIC_USE_FINDERS = True
+# Files served at the site's root: /favicon.ico, which browsers ask for on the admin's and the docs' pages.
+SERVESTATIC_ROOT = BASE_DIR / "core" / "public"
 
 # --- Request size -------------------------------------------------------------------------------
 # Bodies over this are refused with a JSON 413 before they are read (config.asgi), and Django
@@ -203,6 +205,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+        # A shared chat's token is in its path: Django's "Not Found: <path>" lines must not carry it.
+        "secrets_in_paths": {"()": "core.logging.WithoutSecretsInPaths"},
     },
     "formatters": {
         "keyvalue": {
@@ -210,7 +214,11 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "keyvalue", "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "keyvalue",
+            "filters": ["request_id", "secrets_in_paths"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

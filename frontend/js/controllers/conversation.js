@@ -5,8 +5,10 @@ import { refreshAccount } from "../actions/account.js";
 import { deleteChat, refreshChatList } from "../actions/chats.js";
 import * as api from "../api.js";
 import { downloadFile } from "../dom.js";
+import { t } from "../i18n.js";
 import { errorText, reportingFailures } from "../i18n/errors.js";
 import { conversationView } from "../views/conversation.js";
+import { answerText } from "../views/reply.js";
 
 // Failures worth a Retry: the server unreachable, the model failed, busy or too slow.
 const RETRYABLE = [0, 502, 503, 504];
@@ -27,6 +29,8 @@ export function conversationPage({ chatId }) {
     onRename: reported(rename),
     onDelete: reported(remove),
     onExport: reported(exportMarkdown),
+    onShare: () => api.shareChat(chatId),
+    onUnshare: () => api.unshareChat(chatId),
     onSaveContext: saveContext,
     loadImage,
   });
@@ -80,11 +84,13 @@ export function conversationPage({ chatId }) {
       turn.drawn.endStream();
       turn.prompt = prompt;
       turn.drawn.answer.show(prompt);
+      view.announce(t("conversation.answered", { text: answerText(prompt.reply) }));
       await answered?.();
     } catch (error) {
       turn.drawn.endStream();
       if (error.name === "AbortError") {
         turn.drawn.answer.showStopped(text);
+        view.announce(t("conversation.stoppedAnnounced"));
       } else {
         undo();
         view.showBanner(errorText(error), RETRYABLE.includes(error.status) ? retry : null);

@@ -14,10 +14,12 @@ import { t } from "../i18n.js";
 import { providerName, startSocialLogin } from "../social.js";
 import { field, newPasswordField, noticeBox, showErrors } from "./form.js";
 import { languageSelect } from "./language.js";
+import { themeSelect } from "./theme.js";
 
-/** A page of its own (no top bar), with the language switch in its corner. */
+/** A page of its own (no top bar), with the theme and language switches in its corner. */
 export function standalonePage(...children) {
-  return h("main", { class: "auth-page" }, h("div", { class: "auth-language" }, languageSelect()), ...children);
+  const switches = h("div", { class: "auth-language" }, themeSelect(), languageSelect());
+  return h("main", { class: "auth-page" }, switches, ...children);
 }
 
 function authForm({ title, intro, notice, submitLabel, fields, after, onSubmit, social, footer, byStatus = {} }) {

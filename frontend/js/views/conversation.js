@@ -1,4 +1,4 @@
-// One chat on the page: its heading (Rename, Export, Delete), persona and settings line, the panel of
+// One chat on the page: its heading (Rename, Share, Export, Delete), persona and settings line, the panel of
 // what the assistant knows, the messages (each answer with Copy, the last with Regenerate) and the
 // message box (Enter sends, Shift+Enter new line; images attached, pasted or dropped) with Stop. It
 // draws what its controller (controllers/conversation.js) gives it and reports what the person did;
@@ -10,6 +10,7 @@ import { formatDateTime, formatNumber } from "../i18n/format.js";
 import { chatTitle } from "../state.js";
 import { attachmentsPicker } from "./attachments.js";
 import { contextPanel } from "./context-panel.js";
+import { copyToClipboard } from "./copy.js";
 import { noticeBox } from "./form.js";
 import { personaLine } from "./personas.js";
 import { messageImages } from "./images.js";
@@ -28,7 +29,8 @@ function userBubble(text, at, toolResults, images, loadImage) {
 
 /**
  * The handlers get what the person did: `onSend(text, images)` (the attached File objects), `onStop()`,
- * `onRegenerate()` (the last answer), `onRename(title)`, `onDelete()` (confirmed), `onExport()`, and `onSaveContext(fields)`, which
+ * `onRegenerate()` (the last answer), `onRename(title)`, `onDelete()` (confirmed), `onExport()`, `onShare()`
+ * (resolves to `{url}`), `onUnshare()`, and `onSaveContext(fields)`, which
  * resolves to the saved chat or rejects with the refusal (the panel shows its field errors).
  * A drawn turn (`addPendingTurn`, `showMessages`) has its `answer` (reply.js) and `stream(text)`.
  * `loadImage(image)` resolves to a URL that shows a stored image (a prompt's `images` entry).
@@ -40,6 +42,8 @@ export function conversationView({
   onRename,
   onDelete,
   onExport,
+  onShare,
+  onUnshare,
   onSaveContext,
   loadImage,
 }) {
@@ -59,6 +63,8 @@ export function conversationView({
   panel.element.hidden = true;
   const messages = h("ol", { class: "messages", "aria-label": t("conversation.label") });
   const banner = h("div", { class: "banner", role: "alert", hidden: true });
+  // A streamed answer is read out once, when it is complete: the answer itself is no live region.
+  const announcer = h("p", { class: "visually-hidden", role: "status" });
   const box = h("textarea", {
     id: "message",
     rows: 3,
@@ -71,7 +77,11 @@ export function conversationView({
   const renameButton = h("button", { type: "button" }, t("conversation.rename"));
   const exportButton = h("button", { type: "button", title: t("conversation.exportHint") }, t("conversation.export"));
   const deleteButton = h("button", { type: "button", class: "danger subtle" }, t("conversation.delete"));
-  const heading = h("div", { class: "chat-heading" }, title, renameButton, exportButton, deleteButton);
+  const share = sharePanel({ onShare, onUnshare });
+  const heading = h("div", { class: "chat-heading" }, title, renameButton, share.button, exportButton, deleteButton);
+  // To the end of the conversation: the composer's place, so it covers none of the last answer (it is
+  // sticky: scrolling the answer's end to the bottom edge would put that end under it).
+  const scrollToEnd = () => element.scrollTo({ top: element.scrollHeight });
   let shownChat = null; // the chat as drawn last: Rename starts from its title
   let renameForm = null;
   const turns = []; // the turns as drawn, oldest first
@@ -117,7 +127,7 @@ export function conversationView({
         cancelAnimationFrame(frame);
         frame = requestAnimationFrame(() => {
           answer.write(text);
-          answer.element.scrollIntoView({ block: "end" });
+          scrollToEnd();
         });
       },
       endStream: () => cancelAnimationFrame(frame),
@@ -184,6 +194,7 @@ export function conversationView({
     "main",
     { class: "conversation" },
     heading,
+    share.element,
     persona,
     meta,
     panel.element,
@@ -191,6 +202,7 @@ export function conversationView({
     messages,
     banner,
     composer,
+    announcer,
   );
 
   return {
@@ -207,6 +219,7 @@ export function conversationView({
       showBanner(error.status === 404 ? t("conversation.notFound") : errorText(error));
       send.disabled = true;
       exportButton.disabled = true;
+      share.button.disabled = true;
     },
     /** The stored messages and their answers; returns the drawn turns, oldest first. */
     showMessages(prompts) {
@@ -218,7 +231,7 @@ export function conversationView({
         turn.answer.element.hidden = !answersOf(prompt).length;
       }
       markLast();
-      messages.lastElementChild?.scrollIntoView({ block: "end" });
+      scrollToEnd();
       return [...turns];
     },
     /** A message just sent (with its image files), its answer still to come. */
@@ -226,7 +239,7 @@ export function conversationView({
       const images = files.map((file) => ({ src: URL.createObjectURL(file) }));
       const turn = drawTurn({ content, images });
       turn.answer.write("");
-      turn.answer.element.scrollIntoView({ block: "end" });
+      scrollToEnd();
       markLast();
       return turn;
     },
@@ -242,6 +255,11 @@ export function conversationView({
       stop.hidden = !busy;
       turns.forEach((turn) => turn.answer.setBusy(busy));
     },
+    /** Read out a finished answer (a status message: once, politely). */
+    announce(text) {
+      announcer.textContent = "";
+      requestAnimationFrame(() => (announcer.textContent = text));
+    },
     showBanner,
     hideBanner: () => (banner.hidden = true),
     closeRename: () => renameForm?.replaceWith(heading),
@@ -255,6 +273,85 @@ export function conversationView({
       if (document.activeElement === document.body) turn.answer.focusRegenerate();
     },
   };
+}
+
+/**
+ * `Share`: makes (or shows again) the chat's read-only link, with `Copy link` and `Stop sharing`.
+ * Failures show in the panel itself.
+ */
+function sharePanel({ onShare, onUnshare }) {
+  const button = h("button", { type: "button", "aria-expanded": "false", "aria-controls": "share-panel" });
+  button.textContent = t("share.button");
+  const status = h("p", { class: "share-status", role: "status" });
+  const input = h("input", { id: "share-url", type: "url", readonly: true, class: "share-url" });
+  const copyButton = h("button", { type: "button", class: "primary" }, t("share.copy"));
+  const stopButton = h("button", { type: "button", class: "danger subtle" }, t("share.stop"));
+  const closeButton = h("button", { type: "button" }, t("share.close"));
+  const link = h(
+    "div",
+    { class: "share-link", hidden: true },
+    h("p", { class: "hint" }, t("share.hint")),
+    h("label", { for: "share-url" }, t("share.link")),
+    h("div", { class: "share-row" }, input, copyButton, stopButton, closeButton),
+  );
+  const element = h(
+    "section",
+    { id: "share-panel", class: "share-panel", "aria-label": t("share.title"), hidden: true },
+    link,
+    status,
+  );
+  let copyTimer = 0;
+
+  function close() {
+    element.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+
+  async function busy(control, action) {
+    if (control.getAttribute("aria-busy") === "true") return;
+    control.setAttribute("aria-busy", "true");
+    try {
+      await action();
+    } catch (error) {
+      status.textContent = errorText(error);
+    } finally {
+      control.removeAttribute("aria-busy");
+    }
+  }
+
+  button.addEventListener("click", () => {
+    if (!element.hidden && !link.hidden) return close();
+    busy(button, async () => {
+      status.textContent = "";
+      element.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      const { url } = await onShare();
+      input.value = url;
+      link.hidden = false;
+      input.focus();
+      input.select();
+    });
+  });
+  copyButton.addEventListener("click", async () => {
+    clearTimeout(copyTimer);
+    const copied = await copyToClipboard(input.value, input);
+    status.textContent = copied ? t("share.copied") : t("share.copyByHand");
+    copyTimer = setTimeout(() => (status.textContent = ""), 4000);
+  });
+  stopButton.addEventListener("click", () =>
+    busy(stopButton, async () => {
+      await onUnshare();
+      link.hidden = true;
+      input.value = "";
+      status.textContent = t("share.stopped");
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }),
+  );
+  closeButton.addEventListener("click", close);
+  element.addEventListener("keydown", (event) => event.key === "Escape" && close());
+  return { button, element };
 }
 
 export function welcomeView({ notice } = {}) {

@@ -4,6 +4,8 @@ import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { formatDateTime, formatTime } from "../i18n/format.js";
 import { renderMarkdown } from "../markdown.js";
+import { withCodeTools } from "./code-block.js";
+import { copyToClipboard } from "./copy.js";
 
 const FEEDBACK_MS = 2000;
 
@@ -49,22 +51,6 @@ export function toolResultsLine(results) {
   return h("details", { class: "tool-calls" }, summary, ...each);
 }
 const stopped = (reply) => reply?.choices?.[0]?.finish_reason === "cancelled";
-
-/** Put the text on the clipboard: true, or false where the browser will not (then select it to copy by hand). */
-async function copyToClipboard(text, fallbackSelection) {
-  try {
-    if (!navigator.clipboard?.writeText) throw new Error("no clipboard");
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const selection = window.getSelection();
-    selection?.removeAllRanges();
-    const range = document.createRange();
-    range.selectNodeContents(fallbackSelection);
-    selection?.addRange(range);
-    return false;
-  }
-}
 
 /**
  * The assistant's side of one turn. `show(prompt)` shows its answers (the newest); `write(text)`
@@ -117,7 +103,8 @@ export function answerView({ onRegenerate }) {
   function render() {
     const reply = replies[shown];
     element.classList.remove("pending");
-    body.replaceChildren(renderMarkdown(answerText(reply)));
+    element.removeAttribute("aria-busy");
+    body.replaceChildren(withCodeTools(renderMarkdown(answerText(reply))));
     calls.replaceChildren(...[toolCallsLine(toolCallsOf(reply))].filter(Boolean));
     setTime(time, reply?.created_at);
     note.hidden = !stopped(reply);
@@ -171,13 +158,15 @@ export function answerView({ onRegenerate }) {
         render();
       } else {
         element.classList.remove("pending");
+        element.removeAttribute("aria-busy");
         note.hidden = false;
         note.textContent = t("conversation.stopped");
       }
     },
     write(text) {
       element.classList.add("pending");
-      body.replaceChildren(renderMarkdown(text));
+      element.setAttribute("aria-busy", "true");
+      body.replaceChildren(withCodeTools(renderMarkdown(text)));
       calls.replaceChildren();
       note.hidden = true;
       olderNote.hidden = true;

@@ -1,4 +1,4 @@
-// The signed-in frame: the top bar (quota, pages, language, log out), a banner while the address
+// The signed-in frame: the top bar (quota, pages, theme, language, log out), a banner while the address
 // is unconfirmed, and the sidebar of chats (search, every chat page by page with Load more, delete all).
 import { deleteAllChats, loadMoreChats, searchChats } from "../actions/chats.js";
 import { clear, h } from "../dom.js";
@@ -8,6 +8,7 @@ import { formatRelative, formatTime } from "../i18n/format.js";
 import { chatTitle, getState, subscribe } from "../state.js";
 import { verificationBanner } from "./email.js";
 import { languageSelect } from "./language.js";
+import { themeSelect } from "./theme.js";
 
 function quotaText(quota) {
   if (!quota) return "";
@@ -120,6 +121,7 @@ export function shell({ main, activeChatId, activePage, onLogout }) {
     staffLink,
     page("keys", "#/keys", t("shell.apiKeys")),
     page("account", "#/account", t("shell.account")),
+    themeSelect(),
     languageSelect(),
     h("button", { type: "button", class: "log-out", onclick: onLogout }, t("shell.logOut")),
   );
