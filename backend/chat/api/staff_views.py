@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,8 @@ class IsStaff(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.user and request.user.is_authenticated and request.user.is_staff:
             return True
+        if not hasattr(view, request.method.lower()):  # a method no view here has: 405 for everyone
+            raise MethodNotAllowed(request.method)
         raise NotFound()  # not a 403: to others the staff API does not exist
 
 
