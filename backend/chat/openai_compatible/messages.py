@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 import re
 
+from django.conf import settings
 from rest_framework import serializers
 
+from chat.images import image_from_data_url
+from core.errors import ApplicationError
 from core.serializer_fields import StrictCharField
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 MAX_TOOLS = 128
 MAX_TOOL_CALLS = 64
+IMAGE_DETAILS = ("auto", "low", "high")
+MAX_IMAGE_URL = 2048
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The keys a message of each role may have (OpenAI's request types); any other is refused.
 MESSAGE_KEYS = {
@@ -40,23 +45,64 @@ def text(value, path: str, *, max_length: int | None = None) -> str:
         raise invalid(path, str(error.detail[0])) from error
 
 
-def _content(value, path: str):
-    """Text, or a non-empty list of text parts (`{"type": "text", "text": ...}`)."""
+def _image_part(part: dict, path: str) -> None:
+    """`{"type": "image_url", "image_url": {"url", "detail"}}`: a `data:` URL whose bytes are a real
+    image (checked like an upload), or an `https` URL passed on as given: our server fetches nothing."""
+    image = part.get("image_url")
+    if set(part) - {"type", "image_url"} or not isinstance(image, dict) or set(image) - {"url", "detail"}:
+        raise invalid(path, "Expected {type: 'image_url', image_url: {url, detail}}.")
+    if image.get("detail", "auto") not in IMAGE_DETAILS:
+        raise invalid(f"{path}.image_url.detail", f"Expected one of: {', '.join(IMAGE_DETAILS)}.")
+    url = image.get("url")
+    if not isinstance(url, str):
+        raise invalid(f"{path}.image_url.url", "Expected a data: URL or an https URL.")
+    if url.startswith("data:"):
+        try:
+            image_from_data_url(url)
+        except ApplicationError as error:
+            raise invalid(f"{path}.image_url.url", str(error.detail)) from error
+    elif not (url.startswith("https://") and len(url) <= MAX_IMAGE_URL and text(url, f"{path}.image_url.url")):
+        raise invalid(
+            f"{path}.image_url.url", f"Expected a data: URL or an https URL of at most {MAX_IMAGE_URL} characters."
+        )
+
+
+def _content(value, path: str, *, images: bool = False):
+    """Text, or a non-empty list of text parts (`{"type": "text", "text": ...}`) and, for a user's
+    message (`images`), `image_url` parts (at most CHAT_IMAGES_PER_MESSAGE)."""
     if isinstance(value, str):
         return text(value, path)
     if isinstance(value, list) and value:
+        pictures = 0
         for number, part in enumerate(value):
-            if not isinstance(part, dict) or part.get("type") != "text" or set(part) - {"type", "text"}:
-                raise invalid(f"{path}.{number}", "Only text content parts are supported.")
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "image_url" and images:
+                pictures += 1
+                if pictures > settings.CHAT_IMAGES_PER_MESSAGE:
+                    raise invalid(f"{path}.{number}", f"At most {settings.CHAT_IMAGES_PER_MESSAGE} images a message.")
+                _image_part(part, f"{path}.{number}")
+                continue
+            if kind != "text" or set(part) - {"type", "text"}:
+                allowed = "text and image_url" if images else "text"
+                raise invalid(f"{path}.{number}", f"Only {allowed} content parts are supported here.")
             text(part.get("text"), f"{path}.{number}.text")
         return value
-    raise invalid(path, "Expected text, or a list of text parts.")
+    raise invalid(path, "Expected text, or a list of content parts.")
 
 
 def content_text(content) -> str:
     if content is None:
         return ""
-    return content if isinstance(content, str) else "".join(part["text"] for part in content)
+    if isinstance(content, str):
+        return content
+    return "".join(part["text"] for part in content if part.get("type") == "text")
+
+
+def image_urls(content) -> list[str]:
+    """The URLs of a checked content's image parts, in order."""
+    if not isinstance(content, list):
+        return []
+    return [part["image_url"]["url"] for part in content if part.get("type") == "image_url"]
 
 
 def function_name(value, path: str) -> str:
@@ -118,7 +164,7 @@ def message(value, path: str) -> dict:
         checked["tool_call_id"] = text(value.get("tool_call_id"), f"{path}.tool_call_id", max_length=200)
     if "content" not in value:
         raise invalid(f"{path}.content", "This field is required.")
-    checked["content"] = _content(value["content"], f"{path}.content")
+    checked["content"] = _content(value["content"], f"{path}.content", images=role == "user")
     return checked
 
 

@@ -109,6 +109,12 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
         return None if value is None else _unwrapped(wire_messages.response_format, value)
 
     def validate(self, attrs):
+        if attrs["model"] not in settings.OPENAI_VISION_MODELS and any(
+            wire_messages.image_urls(message.get("content")) for message in attrs["messages"]
+        ):
+            raise serializers.ValidationError(
+                {"messages": [f"The model {attrs['model']} reads text only: send no image_url parts to it."]}
+            )
         choice = attrs.get("tool_choice")
         if isinstance(choice, dict) or choice == "required":
             names = {tool["function"]["name"] for tool in attrs.get("tools") or ()}

@@ -22,6 +22,8 @@ from chat.api.event_stream import event_stream_response
 from chat.api.send_views import RATE_LIMIT_HEADERS, AsyncSendView, EventStreamRenderer
 from chat.exceptions import ChatNotFound
 from chat.gateway import CompletionRequest, get_gateway
+from chat.images import image_from_data_url
+from chat.openai_compatible.messages import image_urls
 from chat.openai_compatible.serializers import (
     ChatCompletionRequestSerializer,
     ChatCompletionSerializer,
@@ -57,7 +59,10 @@ def stored_turn(messages: list[dict]) -> dict:
     since = messages[last_assistant + 1 :]
     users = [m for m in since if m["role"] == "user"]
     last_user = next(m for m in reversed(messages) if m["role"] == "user")
+    # The new message's own images are stored with it (data: URLs; an https one is the client's to keep).
+    urls = image_urls(users[-1].get("content")) if users else []
     return {
+        "images": tuple(image_from_data_url(url) for url in urls if url.startswith("data:")),
         "content": message_text(users[-1]) if users else "",
         "tool_results": [
             {"tool_call_id": m["tool_call_id"], "content": message_text(m)} for m in since if m["role"] == "tool"

@@ -126,6 +126,7 @@ def completion_prepare(
     tool_results: list[dict[str, str]] | None = None,
     title: str = "",
     response_id: str = "",
+    images: tuple[CheckedImage, ...] = (),
 ) -> SendPlan:
     """An OpenAI-style call: `request.messages` go upstream as given; `content` (the user's new
     message, "" for a turn of tool results only), `tool_results` and the reply are stored in chat
@@ -139,7 +140,8 @@ def completion_prepare(
     if chat_id is None:
         ensure_room_for_a_chat(user_id=user.pk)  # again, exactly, when the chat is made (sending.store)
     new_chat_config = config_for_a_call(request=request, stream=stream) if chat_id is None else {}
-    request, reservation = _reserve(user=user, request=request)  # last: nothing after it can fail
+    # last: nothing after it can fail
+    request, reservation = _reserve(user=user, request=request, images=len(images))
     return SendPlan(
         user_id=user.pk,
         chat_id=chat_id,
@@ -150,6 +152,7 @@ def completion_prepare(
         tool_results=tool_results,
         title=title,
         response_id=response_id,
+        images=images,
     )
 
 

@@ -118,6 +118,11 @@ OPENAI_VISION_MODELS = env.list(
 )
 # The send route takes a body big enough for its images (every other route keeps REQUEST_BODY_MAX_BYTES).
 IMAGE_SEND_BODY_MAX_BYTES = CHAT_IMAGES_PER_MESSAGE * CHAT_IMAGE_MAX_BYTES + 1024 * 1024
-REQUEST_BODY_MAX_BYTES_FOR = {r"^/api/v1/chats/\d+/messages/$": IMAGE_SEND_BODY_MAX_BYTES}
+# An OpenAI-style call carries its images as base64 (4 characters for 3 bytes) in `data:` URLs.
+OPENAI_COMPAT_BODY_MAX_BYTES = CHAT_IMAGES_PER_MESSAGE * CHAT_IMAGE_MAX_BYTES * 4 // 3 + 1024 * 1024
+REQUEST_BODY_MAX_BYTES_FOR = {
+    r"^/api/v1/chats/\d+/messages/$": IMAGE_SEND_BODY_MAX_BYTES,
+    r"^/api/openai/v1/chat/completions$": OPENAI_COMPAT_BODY_MAX_BYTES,
+}
 # Reads of shared chats (GET /api/v1/shared/<token>/) per client address.
 SHARED_CHAT_THROTTLE_RATE = env.str("SHARED_CHAT_THROTTLE_RATE", default="60/minute")

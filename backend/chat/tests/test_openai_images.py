@@ -1,0 +1,134 @@
+"""`image_url` parts on the OpenAI-compatible endpoint, driven by the official `openai` SDK against a
+real server: data: URLs checked and stored with the turn, https URLs passed on unfetched, a text-only
+model refusing in words."""
+
+import base64
+
+import openai
+import pytest
+
+from accounts.api_keys import api_key_create
+from accounts.tests.factories import UserFactory
+from chat.models import DailyUsage, Prompt, PromptImage
+from chat.tests.test_images import picture
+from conftest import database_url
+from testsupport.servers import start_api
+
+pytestmark = pytest.mark.django_db(transaction=True)
+MODEL = "gpt-4o-mini"
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, mock_llm_process):
+    with django_db_blocker.unblock():
+        url = database_url()
+    # gpt-4o-mini reads images here; gpt-4.1-mini is made text-only to see the refusal.
+    started = start_api(
+        database_url=url,
+        openai_base_url=f"{mock_llm_process}/v1",
+        OPENAI_TIMEOUT="5",
+        OPENAI_VISION_MODELS="gpt-4o-mini,gpt-4o",
+        CHAT_IMAGES_PER_DAY="2",
+    )
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+@pytest.fixture
+def client(server, user) -> openai.OpenAI:
+    key = api_key_create(user=user, name="sdk").key
+    return openai.OpenAI(base_url=f"{server.url}/api/openai/v1", api_key=key, max_retries=0)
+
+
+def data_url(data: bytes, media_type="image/png") -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
+
+
+def asking(*images, text="What is in the picture?") -> list[dict]:
+    parts = [{"type": "text", "text": text}]
+    parts += [{"type": "image_url", "image_url": {"url": url, "detail": "low"}} for url in images]
+    return [{"role": "user", "content": parts}]
+
+
+def test_a_data_url_image_reaches_the_model_and_is_stored_with_the_turn(client, user):
+    answer = client.chat.completions.create(model=MODEL, messages=asking(data_url(picture(40, 30))))
+
+    assert "I see a 40x30 PNG image." in answer.choices[0].message.content
+    prompt = Prompt.objects.get(chatbot__user=user)
+    assert prompt.content == "What is in the picture?"
+    image = PromptImage.objects.get(prompt=prompt)
+    assert (image.media_type, image.width, image.height) == ("image/png", 40, 30)
+    assert DailyUsage.objects.get(user=user).images == 1
+
+
+def test_a_jpeg_declared_as_png_is_taken_for_what_its_bytes_are(client, user):
+    answer = client.chat.completions.create(
+        model=MODEL, messages=asking(data_url(picture(20, 10, "JPEG"), media_type="image/png"))
+    )
+
+    assert "I see a 20x10 JPEG image." in answer.choices[0].message.content
+    assert PromptImage.objects.get(prompt__chatbot__user=user).media_type == "image/jpeg"
+
+
+def test_an_https_image_goes_upstream_as_given_and_is_never_fetched(client, user, mock_llm):
+    url = "https://images.example/cat.png"
+    answer = client.chat.completions.create(model=MODEL, messages=asking(url))
+
+    assert "I cannot fetch https URLs" in answer.choices[0].message.content
+    sent = mock_llm.requests()[-1]["body"]["messages"][-1]["content"]
+    assert sent[1] == {"type": "image_url", "image_url": {"url": url, "detail": "low"}}
+    assert not PromptImage.objects.exists()  # nothing of it is ours to store
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        (data_url(b"not an image at all", media_type="image/png"), "not an image"),
+        ("http://images.example/cat.png", "https URL"),
+        ("file:///etc/passwd", "https URL"),
+    ],
+)
+def test_what_is_not_an_image_is_a_400_naming_the_part(client, user, url, says):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=MODEL, messages=asking(url))
+
+    error = refused.value.body
+    assert error["param"] == "messages.0.content.1.image_url.url"
+    assert says in error["message"]
+    assert not Prompt.objects.exists()
+    assert not DailyUsage.objects.filter(user=user, used__gt=0).exists()
+
+
+def test_a_text_only_model_refuses_images_in_words(client, user):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model="gpt-4.1-mini", messages=asking(data_url(picture())))
+
+    assert refused.value.body["param"] == "messages"
+    assert "reads text only" in refused.value.body["message"]
+
+
+def test_image_parts_are_a_users_only(client, user):
+    messages = [
+        *asking(text="Hi"),
+        {"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": data_url(picture())}}]},
+        {"role": "user", "content": "And now?"},
+    ]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=MODEL, messages=messages)
+
+    assert refused.value.body["param"] == "messages.1.content.0"
+
+
+def test_the_daily_image_limit_holds_on_this_endpoint_too(client, user):
+    client.chat.completions.create(model=MODEL, messages=asking(data_url(picture()), data_url(picture(8, 8))))
+
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=MODEL, messages=asking(data_url(picture())))
+
+    assert "images a day" in refused.value.body["message"]
+    assert DailyUsage.objects.get(user=user).used == 1
