@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from chat.openai_compatible import messages as wire_messages
 from chat.openai_compatible.messages import function_name, invalid, text
-from chat.openai_compatible.serializers import _unwrapped, refuse_unknown
+from chat.openai_compatible.serializers import refuse_unknown, unwrapped
 from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
@@ -143,16 +143,16 @@ class ResponseRequestSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_input(self, value):
-        return _unwrapped(input_messages, value)
+        return unwrapped(input_messages, value)
 
     def validate_tools(self, value):
-        return None if value is None else _unwrapped(wire_messages.tools, value, flat=True)
+        return None if value is None else unwrapped(wire_messages.tools, value, flat=True)
 
     def validate_tool_choice(self, value):
-        return None if value is None else _unwrapped(wire_messages.tool_choice, value, flat=True)
+        return None if value is None else unwrapped(wire_messages.tool_choice, value, flat=True)
 
     def validate_text(self, value):
-        return None if value is None else _unwrapped(response_format, value)
+        return None if value is None else unwrapped(response_format, value)
 
     def validate(self, attrs):
         choice = attrs.get("tool_choice")

@@ -91,7 +91,7 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
         raise serializers.ValidationError("Expected a string or a list of up to 4 strings.")
 
     def validate_messages(self, value):
-        checked = _unwrapped(wire_messages.messages, value, max_messages=MAX_MESSAGES)
+        checked = unwrapped(wire_messages.messages, value, max_messages=MAX_MESSAGES)
         total = sum(message_size(message) for message in checked)
         if total > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
             raise serializers.ValidationError(
@@ -100,13 +100,13 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
         return checked
 
     def validate_tools(self, value):
-        return None if value is None else _unwrapped(wire_messages.tools, value)
+        return None if value is None else unwrapped(wire_messages.tools, value)
 
     def validate_tool_choice(self, value):
-        return None if value is None else _unwrapped(wire_messages.tool_choice, value)
+        return None if value is None else unwrapped(wire_messages.tool_choice, value)
 
     def validate_response_format(self, value):
-        return None if value is None else _unwrapped(wire_messages.response_format, value)
+        return None if value is None else unwrapped(wire_messages.response_format, value)
 
     def validate(self, attrs):
         if attrs["model"] not in settings.OPENAI_VISION_MODELS and any(
@@ -125,7 +125,7 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
         return attrs
 
 
-def _unwrapped(check, value, **options):
+def unwrapped(check, value, **options):
     """Run a `chat.openai_compatible.messages` check inside a field: its path below the field's name."""
     name = check.__name__
     try:

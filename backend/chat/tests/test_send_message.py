@@ -24,7 +24,13 @@ def test_a_send_stores_the_prompt_its_reply_and_choices_and_returns_them(auth_cl
     assert body["content"] == "What is Django?"
     reply = body["reply"]
     assert reply["choices"] == [
-        {"index": 0, "role": "assistant", "content": "Mock reply: What is Django?", "finish_reason": "stop"}
+        {
+            "index": 0,
+            "role": "assistant",
+            "content": "Mock reply: What is Django?",
+            "tool_calls": [],
+            "finish_reason": "stop",
+        }
     ]
     assert reply["completion_tokens"] == 5
     assert reply["total_tokens"] == reply["prompt_tokens"] + reply["completion_tokens"]
