@@ -9,11 +9,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.invites import invite_create, invite_hash
 from accounts.models import Invite, User, UserManager
-from chat.api.staff_views import NOT_STAFF, IsStaff
+from chat.api.staff_views import NOT_STAFF, StaffAPIView
 from chat.models import AllowanceGroup
 from core.serializer_fields import StrictCharField
 
@@ -82,9 +81,7 @@ class NewInviteSerializer(InviteSerializer):
         return self.context["code"]
 
 
-class StaffGroupsView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffGroupsView(StaffAPIView):
     @extend_schema(responses={200: GroupSerializer(many=True), 404: NOT_STAFF})
     def get(self, request):
         """The groups and their allowances (an empty limit is the service default)."""
@@ -99,9 +96,7 @@ class StaffGroupsView(APIView):
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
-class StaffGroupView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffGroupView(StaffAPIView):
     @extend_schema(request=GroupSerializer, responses={200: GroupSerializer, 404: NOT_STAFF})
     def patch(self, request, pk: int):
         """Change a group's name or allowances (only the fields given)."""
@@ -117,9 +112,7 @@ class StaffGroupView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StaffGroupMembersView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffGroupMembersView(StaffAPIView):
     @extend_schema(request=MemberSerializer, responses={204: None, 404: NOT_STAFF})
     def post(self, request, pk: int):
         """Put a user (by address) in the group."""
@@ -133,9 +126,7 @@ class StaffGroupMembersView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StaffGroupMemberView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffGroupMemberView(StaffAPIView):
     @extend_schema(responses={204: None, 404: NOT_STAFF})
     def delete(self, request, pk: int, user_id: int):
         """Take a user out of the group."""
@@ -146,9 +137,7 @@ class StaffGroupMemberView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StaffInvitesView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffInvitesView(StaffAPIView):
     @extend_schema(responses={200: InviteSerializer(many=True), 404: NOT_STAFF})
     def get(self, request):
         """The invites, newest first (their codes are not kept: only a hint)."""
@@ -167,9 +156,7 @@ class StaffInvitesView(APIView):
         return Response(NewInviteSerializer(invite, context={"code": code}).data, status=status.HTTP_201_CREATED)
 
 
-class StaffInviteView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffInviteView(StaffAPIView):
     @extend_schema(responses={204: None, 404: NOT_STAFF})
     def delete(self, request, pk: int):
         """Withdraw an invite: its code admits nobody more."""
