@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("core.urls")),
     path("api/v1/auth/", include("accounts.urls")),
+    path("api/v1/staff/", include("accounts.staff_urls")),
     path("api/v1/", include("chat.api.urls")),
     path("api/openai/v1/", include("chat.openai_compatible.urls")),
 ]

@@ -29,6 +29,19 @@ class IsStaff(BasePermission):
         raise NotFound()  # not a 403: to others the staff API does not exist
 
 
+class StaffAPIView(APIView):
+    """A staff-only view: an unsupported method is a 405 (the path is in the public schema anyway),
+    anything else from someone not staff a 404."""
+
+    permission_classes = [IsStaff]
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
 class PeriodSerializer(serializers.Serializer):
     since = serializers.DateField(required=False, help_text="First day (server zone); default: this month's first.")
     until = serializers.DateField(required=False, help_text="Last day, included; default: today.")
@@ -98,9 +111,7 @@ CSV_COLUMNS = ["day", "email", "model", "completions", "prompt_tokens", "complet
 NOT_STAFF = OpenApiResponse(description="You are not staff (the API does not exist for you).")
 
 
-class StaffUsageView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffUsageView(StaffAPIView):
     @extend_schema(parameters=[PeriodSerializer], responses={200: UsageReportSerializer, 404: NOT_STAFF})
     def get(self, request):
         """Who used what over a period: by user, group, model and day, and the service's budget levels."""
@@ -110,9 +121,7 @@ class StaffUsageView(APIView):
         return Response(UsageReportSerializer(report).data)
 
 
-class StaffUsageCsvView(APIView):
-    permission_classes = [IsStaff]
-
+class StaffUsageCsvView(StaffAPIView):
     def perform_content_negotiation(self, request, force=False):
         # The answer is CSV whatever the Accept header says (errors are still JSON).
         return super().perform_content_negotiation(request, force=True)

@@ -179,3 +179,28 @@ def test_a_stream_stopped_part_way_settles_to_what_was_shown(api_server):
     assert usage.completion_tokens == text_tokens_estimate(shown)
     assert 0 < usage.prompt_tokens + usage.completion_tokens < 400  # far below the reserved worst case
     assert not QuotaReservation.objects.exists()
+
+
+def test_an_unconfirmed_address_is_refused_on_the_openai_endpoint_and_streams_too(api_server):
+    server = api_server(workers=1, REQUIRE_VERIFIED_EMAIL="true")
+    user = UserFactory(email_verified=False)
+    client = openai.OpenAI(
+        base_url=f"{server.url}/api/openai/v1", api_key=api_key_create(user=user, name="sdk").key, max_retries=0
+    )
+    messages = [{"role": "user", "content": "hi"}]
+
+    with pytest.raises(openai.PermissionDeniedError) as plain:
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    with pytest.raises(openai.PermissionDeniedError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
+    chat = ChatBotFactory(user=user)
+    streamed = httpx.post(
+        f"{server.url}/api/v1/chats/{chat.pk}/messages/",
+        json={"content": "hi"},
+        headers={"Authorization": f"Bearer {AccessToken.for_user(user)}", "Accept": "text/event-stream"},
+        timeout=30,
+    )
+
+    assert plain.value.code == "email_not_verified"
+    assert streamed.status_code == 403
+    assert not Reply.objects.exists()
