@@ -107,12 +107,15 @@ def api_server(mock_llm_process):
     """Start `make serve`'s server (gunicorn, uvicorn workers) on the test database; stopped by pid."""
     started: list[Server] = []
 
-    def start(*, workers: int = 2, log_path: Path | None = None, **env_overrides: str) -> Server:
+    def start(
+        *, workers: int = 2, log_path: Path | None = None, tasks_worker: bool = False, **env_overrides: str
+    ) -> Server:
         server = start_api(
             database_url=database_url(),
             openai_base_url=f"{mock_llm_process}/v1",
             workers=workers,
             log_path=log_path,
+            tasks_worker=tasks_worker,
             **env_overrides,
         )
         started.append(server)

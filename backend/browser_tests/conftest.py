@@ -81,7 +81,14 @@ def app(browser, spa_server, api_server, request):
     """A fresh browser page on the SPA, its config.js pointed at a fresh API process."""
 
     def open_app(*, viewport=None, locale="en-US", **api_env) -> tuple:
-        api = api_server(workers=1, CORS_ALLOWED_ORIGINS=spa_server.url, AUTH_THROTTLE_RATE="1000/minute", **api_env)
+        # A test that reads the mail (`log_path`) gets the worker that sends it, as `make run` has.
+        api = api_server(
+            workers=1,
+            CORS_ALLOWED_ORIGINS=spa_server.url,
+            AUTH_THROTTLE_RATE="1000/minute",
+            tasks_worker="log_path" in api_env,
+            **api_env,
+        )
         # The browser's language picks the SPA's (English unless a test asks for another).
         context = browser.new_context(viewport=viewport or {"width": 1200, "height": 800}, locale=locale)
         request.addfinalizer(context.close)

@@ -1,6 +1,7 @@
 """The web app for everyday use: every chat in the list, the server's models, export, usage, phones."""
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -74,6 +75,10 @@ def test_the_model_select_offers_the_servers_models_and_the_chosen_one_is_used(a
     send(page, "Which model answers?")
     expect(page.locator(".message.assistant")).to_contain_text("Mock reply: Which model answers?")
     chat = ChatBot.objects.get(user=user)
+    for _ in range(100):  # shown as it streams; stored a moment later
+        if chat.replies.exists():
+            break
+        time.sleep(0.05)
     assert chat.config.model == "gpt-4.1-nano"
     assert chat.replies.get().model == "gpt-4.1-nano"
     received = [

@@ -65,12 +65,15 @@ class Server:
     def __init__(self, process: subprocess.Popen, url: str):
         self.process = process
         self.url = url
+        self.companions: list[subprocess.Popen] = []  # e.g. its background tasks' worker
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def stop(self) -> None:
+        for companion in self.companions:
+            stop(companion)
         stop(self.process)
 
 
@@ -102,12 +105,20 @@ def start_fake_oauth() -> Server:
 
 
 def start_api(
-    *, database_url: str, openai_base_url: str, workers: int = 2, log_path: Path | None = None, **env_overrides: str
+    *,
+    database_url: str,
+    openai_base_url: str,
+    workers: int = 2,
+    log_path: Path | None = None,
+    tasks_worker: bool = False,
+    **env_overrides: str,
 ) -> Server:
     """`make serve`'s server (gunicorn with uvicorn workers) on loopback.
 
     With `log_path`, its stdout and stderr are appended to that file (the mails the console
-    backend prints, for one); otherwise they are this process's own.
+    backend prints, for one); otherwise they are this process's own. With `tasks_worker`, the
+    background tasks' worker (`manage.py run_tasks`, which sends the mail) runs beside it, on the
+    same environment and log.
     """
     port = free_port()
     env = {
@@ -134,7 +145,18 @@ def start_api(
             stdout=log,
             stderr=log,
         )
-    server = Server(process, f"http://127.0.0.1:{port}")
+        server = Server(process, f"http://127.0.0.1:{port}")
+        if tasks_worker:
+            server.companions.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "run_tasks", "--interval", "0.2"],
+                    cwd=BACKEND_DIR,
+                    env=env,
+                    start_new_session=True,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
     try:
         wait_until_up(f"{server.url}/api/health/", process, timeout=60)
     except RuntimeError:
