@@ -45,7 +45,7 @@ def test_an_attached_image_is_previewed_removable_sent_and_opens_full_size(app):
     page.get_by_label("Message").fill("What does this say?")
     page.get_by_label("Message").press("Enter")
 
-    expect(page.get_by_text("Mock reply: What does this say? I see a 160x90 PNG image.")).to_be_visible()
+    expect(page.get_by_text("Mock reply: What does this say? I see a 160x90 PNG image.", exact=True)).to_be_visible()
     expect(previews).to_be_hidden()
     [stored] = PromptImage.objects.filter(prompt__chatbot=chat)
     assert (stored.width, stored.height) == (160, 90)
@@ -93,7 +93,7 @@ def test_a_pasted_and_a_dropped_image_go_with_the_message(app):
     expect(previews.get_by_role("img")).to_have_count(2)
     page.get_by_label("Message").press("Enter")  # an image alone is a message
 
-    reply = page.get_by_text("Mock reply. I see a 64x48 PNG image. I see a 20x10 PNG image.")
+    reply = page.get_by_text("Mock reply. I see a 64x48 PNG image. I see a 20x10 PNG image.", exact=True)
     expect(reply).to_be_visible()
     expect(page.get_by_role("button", name="Open image 2 full size")).to_be_visible()
     screenshot(page, "images-pasted-and-dropped")

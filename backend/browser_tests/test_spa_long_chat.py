@@ -21,7 +21,7 @@ def test_a_chat_past_the_window_shows_its_summary_on_demand(app):
 
     send(page, "What should I wear?")
 
-    expect(page.get_by_text("Mock reply: What should I wear?")).to_be_visible()
+    expect(page.get_by_text("Mock reply: What should I wear?", exact=True)).to_be_visible()
     expect(summarised).to_be_visible()
     summary = ChatSummary.objects.get(chatbot=chat)
     text = page.locator(".chat-summary .text")

@@ -201,11 +201,17 @@ def test_earlier_turns_images_go_upstream_with_the_history(auth_client, user, mo
 def test_images_count_against_the_history_budget(auth_client, user, mock_llm, settings):
     chat = ChatBotFactory(user=user)
     send_with_images(auth_client, chat, upload(picture(1024, 1024)), content="Big picture")
-    settings.CHAT_HISTORY_BUDGET = 765 * 4 - 1  # one 1024x1024 image is 765 tokens: it no longer fits
+    settings.CHAT_SUMMARY = False
+    fixed = chat.config.max_tokens + settings.CHAT_CONTEXT_MARGIN
 
+    # One 1024x1024 image is 765 tokens: with 900 to spare the earlier turn fits, with 700 it does not.
+    settings.OPENAI_CONTEXT_WINDOWS = {**settings.OPENAI_CONTEXT_WINDOWS, chat.config.model: fixed + 900}
     auth_client.post(f"/api/v1/chats/{chat.pk}/messages/", {"content": "Next"}, format="json")
+    assert len(mock_llm.last_messages()) == 3
 
-    assert [m["content"] for m in mock_llm.last_messages()] == ["Next"]
+    settings.OPENAI_CONTEXT_WINDOWS = {**settings.OPENAI_CONTEXT_WINDOWS, chat.config.model: fixed + 700}
+    auth_client.post(f"/api/v1/chats/{chat.pk}/messages/", {"content": "Again"}, format="json")
+    assert [m["content"] for m in mock_llm.last_messages()] == ["Next", "Mock reply: Next", "Again"]
 
 
 def test_regenerating_a_message_with_an_image_sends_the_image_again(auth_client, user, mock_llm):
