@@ -189,7 +189,8 @@ def test_a_stopped_answer_can_be_regenerated_and_stays_as_the_earlier_version(ap
     answer.get_by_role("button", name="Regenerate").click()  # the stopped answer was stored: it can be
     expect(page.get_by_role("button", name="Stop")).to_be_visible()  # streamed like a send
     expect(answer.locator(".markdown")).to_contain_text("word1")
-    expect(answer.locator(".markdown")).to_have_text(" ".join(f"word{n}" for n in range(1, 21)))
+    # 20 words 0.1 s apart: more than the default 5 s wait on a loaded machine
+    expect(answer.locator(".markdown")).to_have_text(" ".join(f"word{n}" for n in range(1, 21)), timeout=15_000)
     expect(answer.get_by_text("Answer 2 of 2")).to_have_count(1)
     expect(answer).not_to_contain_text("Stopped before the end.")
     answer.get_by_role("button", name="Previous answer").click()

@@ -117,11 +117,17 @@ export function conversationPage({ chatId }) {
     await answerInto(turn, {
       streamed: (options) => api.streamMessage(chatId, content, { ...options, images }),
       plain: (options) => api.sendMessage(chatId, content, { ...options, images }),
-      answered: async () => {
+      answered: () => {
         // The first message names the chat; a send past the model's window may have folded older turns.
-        chat = await api.getChat(chatId);
-        view.showTitle(chat);
-        view.showSummary(chat);
+        // Not awaited: the box is free for the next message as soon as this answer is shown.
+        api
+          .getChat(chatId)
+          .then((fresh) => {
+            chat = fresh;
+            view.showTitle(chat);
+            view.showSummary(chat);
+          })
+          .catch(() => {});
       },
       undo: () => {
         turns = turns.filter((other) => other !== turn);
