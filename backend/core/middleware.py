@@ -1,4 +1,4 @@
-"""Django's session, common, authentication and messages middleware, without a thread hop per hook on `/api/`.
+"""Django's session, locale, common, authentication and messages middleware, without a thread hop per hook on `/api/`.
 
 Under ASGI, Django runs every `process_request` and `process_response` of a `MiddlewareMixin`
 through `sync_to_async`: a thread hop each, about a dozen per request with the stock middleware,
