@@ -7,9 +7,9 @@ MANAGE := cd backend && $(PY) manage.py
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: install run serve test lint format bench bench-long-chat migrate superuser clean browser
+.PHONY: install messages run serve test lint format bench bench-long-chat migrate superuser clean browser
 
-install: $(STAMP)
+install: $(STAMP) messages
 
 $(STAMP): backend/requirements.txt backend/requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -17,6 +17,14 @@ $(STAMP): backend/requirements.txt backend/requirements-dev.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
 	touch $(STAMP)
+
+# The API's translations (backend/locale/*/LC_MESSAGES/django.po) compiled to .mo, by Babel: no GNU
+# gettext needed. The .mo files are build artefacts (not in git), remade when their .po changes.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard backend/locale/*/LC_MESSAGES/django.po))
+messages: $(MO_FILES)
+
+backend/locale/%/LC_MESSAGES/django.mo: backend/locale/%/LC_MESSAGES/django.po $(STAMP)
+	$(VENV)/bin/pybabel compile -l $* -i $< -o $@
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -33,7 +41,7 @@ lint: install
 format: install
 	cd backend && $(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
-test: lint browser
+test: lint browser messages
 	$(MANAGE) makemigrations --check --dry-run
 	cd backend && $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -56,4 +64,4 @@ superuser: migrate
 	$(MANAGE) createsuperuser
 
 clean:
-	rm -rf $(VENV) backend/test-db.sqlite3* backend/staticfiles
+	rm -rf $(VENV) backend/test-db.sqlite3* backend/staticfiles $(MO_FILES)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.exceptions import AccountNotFound, ApiKeyLimitReached
 from accounts.models import ApiKey, User
@@ -47,7 +48,9 @@ def api_key_create_for_owner(
     """What the API does: a new key once the owner is proven at the keyboard (`owner_proven`):
     a key outlives every session, so a stolen access token must not be enough to make one."""
     with transaction.atomic():
-        locked = owner_proven(user=user, current_password=current_password, auth_time=auth_time, to="create an API key")
+        locked = owner_proven(
+            user=user, current_password=current_password, auth_time=auth_time, to=gettext("create an API key")
+        )
         return api_key_create(user=locked, name=name)
 
 
@@ -57,7 +60,8 @@ def api_key_create(*, user: User, name: str) -> NewApiKey:
         # Lock the user's row so two simultaneous creations cannot both pass the count.
         User.objects.select_for_update().filter(pk=user.pk).first()
         if api_keys_of(user).count() >= settings.API_KEYS_PER_USER:
-            raise ApiKeyLimitReached(f"You can have at most {settings.API_KEYS_PER_USER} API keys. Revoke one first.")
+            message = gettext("You can have at most %(limit)s API keys. Revoke one first.")
+            raise ApiKeyLimitReached(message % {"limit": settings.API_KEYS_PER_USER})
         prefix = secrets.token_hex(PREFIX_LENGTH // 2)
         key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         api_key = ApiKey.objects.create(user=user, name=name.strip(), prefix=prefix, key_hash=_hash(key))

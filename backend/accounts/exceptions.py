@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError, NotFound
 
@@ -19,7 +21,7 @@ class EmailTaken(AccountError):
     """Another account has this address (compared case-insensitively): a field error on `email`,
     in the shape DRF's validation gives it."""
 
-    default_detail = "A user with this email already exists."
+    default_detail = _("A user with this email already exists.")
 
     def __init__(self):
         super().__init__(param="email")
@@ -29,7 +31,7 @@ class EmailTaken(AccountError):
 
 
 class NothingToVerify(AccountError):
-    default_detail = "There is no unverified address to confirm."
+    default_detail = _("There is no unverified address to confirm.")
 
 
 class ApiKeyLimitReached(AccountError):
@@ -43,18 +45,18 @@ class OwnerNotProven(AccountError):
 
 
 class SocialCodeInvalid(AccountError):
-    default_detail = (
+    default_detail = _(
         "This login code is invalid, expired or already used, or the code_verifier does not match it. "
         "Please log in again."
     )
 
 
 class SocialAccountTaken(AccountError):
-    default_detail = "This provider account is already linked to another user, or you already linked one."
+    default_detail = _("This provider account is already linked to another user, or you already linked one.")
 
 
 class LastLoginMethod(AccountError):
-    default_detail = "This is your only way to log in. Link another provider or set a password before removing it."
+    default_detail = _("This is your only way to log in. Link another provider or set a password before removing it.")
 
 
 class SocialLoginRefused(AccountError):
@@ -70,7 +72,7 @@ class SignupClosed(AccountError):
     """SIGNUP_MODE is `closed`."""
 
     status, code = 403, "signup_closed"
-    default_detail = "Sign-up is closed: this service takes no new accounts."
+    default_detail = _("Sign-up is closed: this service takes no new accounts.")
 
 
 class _FieldRefusal(AccountError):
@@ -87,12 +89,12 @@ class _FieldRefusal(AccountError):
 
 class InviteRequired(_FieldRefusal):
     field, code = "invite_code", "invite_required"
-    default_detail = "Sign-up needs an invite code. Ask the people who run this service for one."
+    default_detail = _("Sign-up needs an invite code. Ask the people who run this service for one.")
 
 
 class InviteInvalid(_FieldRefusal):
     field, code = "invite_code", "invite_invalid"
-    default_detail = "This invite code is not valid: it is wrong, expired or used up."
+    default_detail = _("This invite code is not valid: it is wrong, expired or used up.")
 
 
 class EmailDomainRefused(_FieldRefusal):
@@ -101,4 +103,4 @@ class EmailDomainRefused(_FieldRefusal):
     @property
     def default_detail(self) -> str:  # the domains allowed now
         domains = ", ".join(settings.SIGNUP_EMAIL_DOMAINS)
-        return f"Sign-up is only open to addresses at {domains}."
+        return gettext("Sign-up is only open to addresses at %(domains)s.") % {"domains": domains}

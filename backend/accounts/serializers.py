@@ -2,6 +2,7 @@ from dataclasses import asdict
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import TokenObtainPairSerializerExtension
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -144,9 +145,9 @@ class LogoutSerializer(serializers.Serializer):
         try:
             token = RefreshToken(value)
         except TokenError as error:
-            raise serializers.ValidationError("This refresh token is invalid or already revoked.") from error
+            raise serializers.ValidationError(_("This refresh token is invalid or already revoked.")) from error
         if str(token.get("user_id")) != str(self.context["request"].user.pk):
-            raise serializers.ValidationError("This refresh token belongs to another session.")
+            raise serializers.ValidationError(_("This refresh token belongs to another session."))
         return token
 
 
@@ -239,7 +240,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate_current_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("This is not your current password.")
+            raise serializers.ValidationError(_("This is not your current password."))
         return value
 
     def validate_new_password(self, value: str) -> str:

@@ -12,6 +12,8 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -51,16 +53,19 @@ def owner_proven(*, user: User, current_password: str | None, auth_time: int | N
     revocations cannot be outrun). Returns the locked row; else OwnerNotProven."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.password != user.password:
-        raise OwnerNotProven(f"Your password has just changed. Log in again to {to}.")
+        raise OwnerNotProven(gettext("Your password has just changed. Log in again to %(to)s.") % {"to": to})
     if locked.has_usable_password():
         # Not `user.check_password`: that re-hashes an outdated hash and saves it, which would end
         # every session (the tokens carry a hash of the password hash).
         if not isinstance(current_password, str) or not hashers.check_password(current_password, locked.password):
-            raise OwnerNotProven(f"Enter your current password to {to}.", param="current_password")
+            raise OwnerNotProven(
+                gettext("Enter your current password to %(to)s.") % {"to": to}, param="current_password"
+            )
         return locked
     minutes = settings.API_KEY_REAUTH_MINUTES
     if not isinstance(auth_time, int) or time.time() - auth_time > minutes * 60:
-        raise OwnerNotProven(f"Log in again (within the last {minutes} minutes) to {to}.")
+        message = gettext("Log in again (within the last %(minutes)s minutes) to %(to)s.")
+        raise OwnerNotProven(message % {"minutes": minutes, "to": to})
     return locked
 
 
@@ -96,7 +101,7 @@ def email_verification_resend(*, user: User) -> None:
 
 
 class VerificationKeyInvalid(AccountError):
-    default_detail = "This verification link is invalid, expired or already used."
+    default_detail = _("This verification link is invalid, expired or already used.")
 
 
 def email_verify(*, key: str) -> User:
@@ -129,7 +134,7 @@ def password_reset_request(*, email: str) -> None:
 
 
 class ResetLinkInvalid(AccountError):
-    default_detail = "This password reset link is invalid, expired or already used. Please ask for a new one."
+    default_detail = _("This password reset link is invalid, expired or already used. Please ask for a new one.")
 
 
 def password_reset_user(*, uid: str, token: str) -> User:

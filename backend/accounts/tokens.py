@@ -73,10 +73,10 @@ def token_refresh_rotate(*, refresh: str) -> TokenPair:
     if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
         raise AuthenticationFailed(NO_ACTIVE_ACCOUNT, "no_active_account")
     if token.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-        raise InvalidToken("This session was ended (the password changed). Please log in again.")
+        raise InvalidToken(gettext_lazy("This session was ended (the password changed). Please log in again."))
     with transaction.atomic():
         _, first = token.blacklist()
         if not first:
-            raise InvalidToken("Token is blacklisted")
+            raise InvalidToken(gettext_lazy("Token is blacklisted"))
         rotated = refresh_for_login(user, auth_time=token.payload.get(AUTH_TIME_CLAIM, 0))
     return _pair(rotated)

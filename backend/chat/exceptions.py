@@ -3,6 +3,8 @@ refusal, `QuotaExceeded`, lives with the quota (`chat.quota`)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError, NotFound
 
 
@@ -25,7 +27,7 @@ class ResponseNotFound(NotFound):
 class ChatDeletedMidAnswer(ChatNotFound):
     """The chat was deleted while the model was answering; the reply could not be stored."""
 
-    default_detail = "This chat was deleted while the model was answering; the reply was not stored."
+    default_detail = _("This chat was deleted while the model was answering; the reply was not stored.")
 
 
 class PromptNotFound(ChatNotFound):
@@ -43,7 +45,7 @@ class ImageNotFound(ChatNotFound):
 class PromptNotRegenerable(ChatError):
     """Only the newest message of a chat can be answered again."""
 
-    default_detail = "Only the last message of a chat can be answered again."
+    default_detail = _("Only the last message of a chat can be answered again.")
 
 
 class ChatLimitReached(ChatError):
@@ -54,14 +56,14 @@ class UpstreamError(ApplicationError):
     """The model's server failed or refused the request."""
 
     status, code = 502, "upstream_error"
-    default_detail = "The language model service failed to answer. Please try again."
+    default_detail = _("The language model service failed to answer. Please try again.")
 
 
 class UpstreamBusy(UpstreamError):
     """The model's server is rate limiting us."""
 
     status, code = 503, "upstream_busy"
-    default_detail = "The language model service is busy. Please try again shortly."
+    default_detail = _("The language model service is busy. Please try again shortly.")
     retry_after = 10
 
 
@@ -69,7 +71,7 @@ class UpstreamTimeout(UpstreamError):
     """No answer within OPENAI_TIMEOUT."""
 
     status, code = 504, "upstream_timeout"
-    default_detail = "The language model service did not answer in time. Please try again."
+    default_detail = _("The language model service did not answer in time. Please try again.")
 
 
 class ImageRefused(ChatError):

@@ -25,6 +25,7 @@ from typing import Any
 import httpx2  # the SDK's transport; its errors surface while a stream is being read
 import openai
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # Private, on purpose: the SDK has no public way to send a request (with its auth, base URL, headers
 # and status errors) and get the HTTP response back unread, without its per-call parameter transform
@@ -273,13 +274,14 @@ async def _upstream_errors():
     except openai.RateLimitError as error:
         raise UpstreamBusy(retry_after=_retry_after(error.response)) from error
     except openai.APIStatusError as error:
-        raise UpstreamError(f"The language model service answered with an error ({error.status_code}).") from error
+        message = _("The language model service answered with an error (%(status)s).")
+        raise UpstreamError(message % {"status": error.status_code}) from error
     except openai.APIConnectionError as error:
-        raise UpstreamError("Could not reach the language model service.") from error
+        raise UpstreamError(_("Could not reach the language model service.")) from error
     except httpx2.HTTPError as error:  # raised while reading a response already under way
-        raise UpstreamError("The language model service broke off its answer.") from error
+        raise UpstreamError(_("The language model service broke off its answer.")) from error
     except (ValueError, TypeError, AttributeError, KeyError) as error:  # a body that is not what OpenAI sends
-        raise UpstreamError("The language model service sent an answer we could not read.") from error
+        raise UpstreamError(_("The language model service sent an answer we could not read.")) from error
     except openai.OpenAIError as error:
         raise UpstreamError() from error
 
@@ -299,7 +301,7 @@ def _completion_from_json(data: dict, *, default_model: str) -> Completion:
             tool_calls=_tool_calls(message.get("tool_calls")),
         )
     if not choices:
-        raise UpstreamError("The language model service answered without a reply.")
+        raise UpstreamError(_("The language model service answered without a reply."))
     prompt_tokens, completion_tokens, total_tokens = _usage(data.get("usage") or {})
     return Completion(
         upstream_id=storable_text(str(data.get("id") or ""))[:200],
@@ -367,7 +369,7 @@ class OpenAIGateway:
                             if payload and payload != b"[DONE]":
                                 chunk = json.loads(payload)
                                 if isinstance(chunk, dict) and "error" in chunk:
-                                    raise UpstreamError("The language model service failed mid-answer.")
+                                    raise UpstreamError(_("The language model service failed mid-answer."))
                                 state.take(chunk, pieces)
                     if pieces:
                         yield pieces
@@ -375,7 +377,7 @@ class OpenAIGateway:
             finally:
                 await response.aclose()  # closing it cancels the generation if we stopped early
             if not state.finish_reasons:
-                raise UpstreamError("The language model service ended its answer early.")
+                raise UpstreamError(_("The language model service ended its answer early."))
         yield state.completion(default_model=request.model)
 
 

@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from chat.exceptions import ImageRefused, ImagesNotSupported, ImageTooLarge
@@ -83,7 +84,8 @@ def image_checked(data: bytes) -> CheckedImage:
     """`data` as a checked, re-encoded image, or ImageRefused (ImageTooLarge past CHAT_IMAGE_MAX_BYTES)."""
     if len(data) > settings.CHAT_IMAGE_MAX_BYTES:
         raise ImageTooLarge(
-            f"An image may have at most {settings.CHAT_IMAGE_MAX_BYTES} bytes; this one has {len(data)}.",
+            _("An image may have at most %(limit)s bytes; this one has %(size)s.")
+            % {"limit": settings.CHAT_IMAGE_MAX_BYTES, "size": len(data)},
             param="images",
         )
     try:
@@ -92,11 +94,13 @@ def image_checked(data: bytes) -> CheckedImage:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
             if image_format not in FORMATS:
-                raise ImageRefused(f"Images may be JPEG, PNG, GIF or WEBP; this one is {image_format}.", param="images")
+                message = _("Images may be JPEG, PNG, GIF or WEBP; this one is %(format)s.")
+                raise ImageRefused(message % {"format": image_format}, param="images")
             width, height = image.size
             if width * height > settings.CHAT_IMAGE_MAX_PIXELS:
                 raise ImageRefused(
-                    f"An image may have at most {settings.CHAT_IMAGE_MAX_PIXELS} pixels; this one is {width}x{height}.",
+                    _("An image may have at most %(limit)s pixels; this one is %(width)sx%(height)s.")
+                    % {"limit": settings.CHAT_IMAGE_MAX_PIXELS, "width": width, "height": height},
                     param="images",
                 )
             image.seek(0)
@@ -105,7 +109,9 @@ def image_checked(data: bytes) -> CheckedImage:
     except ImageRefused:
         raise
     except Exception as error:  # Pillow's many ways of saying "not an image" (and decompression bombs)
-        raise ImageRefused("The file is not an image we can read (JPEG, PNG, GIF or WEBP).", param="images") from error
+        raise ImageRefused(
+            _("The file is not an image we can read (JPEG, PNG, GIF or WEBP)."), param="images"
+        ) from error
     return CheckedImage(data=encoded, media_type=FORMATS[image_format][0], width=width, height=height)
 
 
@@ -117,14 +123,15 @@ def image_from_data_url(url: str) -> CheckedImage:
     its declared type is not trusted. Any other URL is refused: our server fetches nothing."""
     match = DATA_URL.fullmatch(url)
     if match is None:
-        raise ImageRefused("An image must be a base64 data: URL (data:image/png;base64,...).", param="image_url")
+        raise ImageRefused(_("An image must be a base64 data: URL (data:image/png;base64,...)."), param="image_url")
     encoded = match["data"]
     if len(encoded) * 3 // 4 > settings.CHAT_IMAGE_MAX_BYTES + 3:  # before decoding it
-        raise ImageTooLarge(f"An image may have at most {settings.CHAT_IMAGE_MAX_BYTES} bytes.", param="image_url")
+        message = _("An image may have at most %(limit)s bytes.") % {"limit": settings.CHAT_IMAGE_MAX_BYTES}
+        raise ImageTooLarge(message, param="image_url")
     try:
         data = base64.b64decode(encoded, validate=False)
     except (binascii.Error, ValueError) as error:
-        raise ImageRefused("The image's base64 cannot be decoded.", param="image_url") from error
+        raise ImageRefused(_("The image's base64 cannot be decoded."), param="image_url") from error
     return image_checked(data)
 
 
@@ -133,7 +140,8 @@ def images_checked(uploads: Iterable[bytes]) -> tuple[CheckedImage, ...]:
     uploads = list(uploads)
     if len(uploads) > settings.CHAT_IMAGES_PER_MESSAGE:
         raise ImageRefused(
-            f"A message may carry at most {settings.CHAT_IMAGES_PER_MESSAGE} images; this one has {len(uploads)}.",
+            _("A message may carry at most %(limit)s images; this one has %(count)s.")
+            % {"limit": settings.CHAT_IMAGES_PER_MESSAGE, "count": len(uploads)},
             param="images",
         )
     return tuple(image_checked(data) for data in uploads)
@@ -142,8 +150,11 @@ def images_checked(uploads: Iterable[bytes]) -> tuple[CheckedImage, ...]:
 def ensure_model_reads_images(model: str) -> None:
     if model not in settings.OPENAI_VISION_MODELS:
         raise ImagesNotSupported(
-            f"The model {model} reads text only; choose one that reads images "
-            f"({', '.join(settings.OPENAI_VISION_MODELS)}) or send the message without them.",
+            _(
+                "The model %(model)s reads text only; choose one that reads images (%(models)s) "
+                "or send the message without them."
+            )
+            % {"model": model, "models": ", ".join(settings.OPENAI_VISION_MODELS)},
             param="images",
         )
 

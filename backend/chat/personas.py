@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from chat.exceptions import ChatError
 from chat.models import VARIABLE_NAME, Persona
 
@@ -28,13 +30,14 @@ def persona_render(*, persona: Persona, values: dict[str, str]) -> str:
     declared = [variable["name"] for variable in persona.variables]
     missing = [name for name in declared if not str(values.get(name, "")).strip()]
     if missing:
-        raise PersonaInvalid(f"Fill in: {', '.join(missing)}.")
+        raise PersonaInvalid(_("Fill in: %(names)s.") % {"names": ", ".join(missing)})
     unknown = sorted(set(values) - set(declared))
     if unknown:
-        raise PersonaInvalid(f"This persona has no variable {', '.join(unknown)}.")
+        raise PersonaInvalid(_("This persona has no variable %(names)s.") % {"names": ", ".join(unknown)})
     too_long = [name for name in declared if len(values[name]) > VALUE_MAX_CHARS]
     if too_long:
-        raise PersonaInvalid(f"At most {VALUE_MAX_CHARS} characters: {', '.join(too_long)}.")
+        message = _("At most %(limit)s characters: %(names)s.")
+        raise PersonaInvalid(message % {"limit": VALUE_MAX_CHARS, "names": ", ".join(too_long)})
 
     def substitute(match: re.Match) -> str:
         name = match.group(1)
@@ -46,5 +49,5 @@ def persona_render(*, persona: Persona, values: dict[str, str]) -> str:
 def persona_for_chat(*, key: str, values: dict[str, str]) -> tuple[Persona, str]:
     persona = personas_available().filter(key=key).first()
     if persona is None:
-        raise PersonaInvalid("There is no such persona.")
+        raise PersonaInvalid(_("There is no such persona."))
     return persona, persona_render(persona=persona, values=values)

@@ -34,6 +34,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.fields import DateTimeField
 
 from chat.allowances import (
@@ -149,7 +151,8 @@ class QuotaExceeded(AllowanceRefused):
 
     def __init__(self, quota: QuotaStatus):
         super().__init__(
-            f"You have used all {quota.limit} completions for today. The limit resets at {quota.resets_at.isoformat()}."
+            _("You have used all %(limit)s completions for today. The limit resets at %(resets_at)s.")
+            % {"limit": quota.limit, "resets_at": quota.resets_at.isoformat()}
         )
         self.quota = quota
         self.headers = {"Retry-After": str(seconds_until_reset(quota))}
@@ -171,11 +174,18 @@ class TokenQuotaExceeded(AllowanceRefused):
     status, code = 429, "token_limit_exceeded"
 
     def __init__(self, *, window: Window, limit: int, remaining: int, needed: int, quota: QuotaStatus):
-        period = "today" if window.name == "day" else "this month"
-        super().__init__(
-            f"This message could need up to {needed} tokens and you have {remaining} of your {limit} tokens "
-            f"left {period}. The limit resets at {window.resets_at.isoformat()}."
-        )
+        if window.name == "day":
+            message = _(
+                "This message could need up to %(needed)s tokens and you have %(remaining)s of your %(limit)s "
+                "tokens left today. The limit resets at %(resets_at)s."
+            )
+        else:
+            message = _(
+                "This message could need up to %(needed)s tokens and you have %(remaining)s of your %(limit)s "
+                "tokens left this month. The limit resets at %(resets_at)s."
+            )
+        values = {"needed": needed, "remaining": remaining, "limit": limit, "resets_at": window.resets_at.isoformat()}
+        super().__init__(message % values)
         self.window, self.limit, self.remaining, self.quota = window, limit, remaining, quota
         self.headers = {"Retry-After": str(_seconds_until(window.resets_at))}
 
@@ -190,11 +200,17 @@ class ServiceBudgetExhausted(AllowanceRefused):
     status, code = 503, "service_budget_exhausted"
 
     def __init__(self, *, window: Window, quota: QuotaStatus):
-        period = "today's" if window.name == "day" else "this month's"
-        super().__init__(
-            f"The service has used up {period} budget of tokens for everyone (this is not your own limit). "
-            f"It resets at {window.resets_at.isoformat()}."
-        )
+        if window.name == "day":
+            message = _(
+                "The service has used up today's budget of tokens for everyone (this is not your own limit). "
+                "It resets at %(resets_at)s."
+            )
+        else:
+            message = _(
+                "The service has used up this month's budget of tokens for everyone (this is not your own limit). "
+                "It resets at %(resets_at)s."
+            )
+        super().__init__(message % {"resets_at": window.resets_at.isoformat()})
         self.window, self.quota = window, quota
         self.headers = {"Retry-After": str(_seconds_until(window.resets_at))}
 
@@ -204,7 +220,9 @@ class ServiceBudgetExhausted(AllowanceRefused):
 
 class EmailNotVerified(ApplicationError):
     status, code = 403, "email_not_verified"
-    default_detail = "Confirm your email address before chatting: follow the link we mailed you (or ask for it again)."
+    default_detail = gettext_lazy(
+        "Confirm your email address before chatting: follow the link we mailed you (or ask for it again)."
+    )
 
 
 class ModelNotAllowed(ApplicationError):
@@ -212,7 +230,8 @@ class ModelNotAllowed(ApplicationError):
 
     def __init__(self, model: str, allowed: frozenset[str]):
         names = ", ".join(sorted(allowed))
-        super().__init__(f"Your group may not use the model {model!r}. You may use: {names}.", param="model")
+        message = _("Your group may not use the model '%(model)s'. You may use: %(names)s.")
+        super().__init__(message % {"model": model, "names": names}, param="model")
 
 
 def admission_check(*, user, allowance: Allowance, model: str | None) -> None:
@@ -321,8 +340,8 @@ def _ensure_room_for_images(usage: DailyUsage, *, images: int, at: dt.datetime, 
     left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
     if images > left:
         raise ImageLimitReached(
-            f"You can send {settings.CHAT_IMAGES_PER_DAY} images a day and have {max(0, left)} left today; "
-            f"the count resets at {resets_at.isoformat()}.",
+            _("You can send %(limit)s images a day and have %(left)s left today; the count resets at %(resets_at)s.")
+            % {"limit": settings.CHAT_IMAGES_PER_DAY, "left": max(0, left), "resets_at": resets_at.isoformat()},
             param="images",
         )
 

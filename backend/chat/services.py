@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chat.exceptions import ChatLimitReached
 from chat.gateway import CompletionRequest
@@ -65,9 +66,8 @@ def ensure_room_for_a_chat(*, user_id: int) -> None:
         # FOR NO KEY UPDATE: two of these still queue; inserting rows that point at the user does not wait.
         user = get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).first()
         if ChatBot.objects.owned_by(user).count() >= settings.CHAT_MAX_PER_USER:
-            raise ChatLimitReached(
-                f"You can keep at most {settings.CHAT_MAX_PER_USER} chats. Delete some to start new ones."
-            )
+            message = _("You can keep at most %(limit)s chats. Delete some to start new ones.")
+            raise ChatLimitReached(message % {"limit": settings.CHAT_MAX_PER_USER})
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -20,7 +21,7 @@ from rest_framework.views import exception_handler
 from core.errors import NotFound, application_error
 
 logger = logging.getLogger(__name__)
-INTERNAL_ERROR = "The reply could not be completed. Please try again."
+INTERNAL_ERROR = gettext_lazy("The reply could not be completed. Please try again.")
 
 
 def api_exception_handler(exc, context):
@@ -38,7 +39,7 @@ def event_stream_error(exc: BaseException) -> dict:
     error = application_error(exc)
     if error is None:
         logger.exception("stream failed unexpectedly", exc_info=exc)
-        return {"detail": INTERNAL_ERROR, "status": 500}
+        return {"detail": str(INTERNAL_ERROR), "status": 500}
     return {"detail": error.detail, "status": error.status}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +23,11 @@ class ApplicationError(Exception):
 
     status = 400
     code = "invalid_request"
-    default_detail = "The request could not be completed."
+    default_detail: str = _("The request could not be completed.")
     retry_after: int | None = None  # seconds, sent as `Retry-After`, when waiting helps
 
     def __init__(self, detail: str | None = None, *, param: str | None = None, retry_after: int | None = None):
-        self.detail = detail or self.default_detail
+        self.detail = str(detail or self.default_detail)  # in the request's language
         self.param = param  # the request field it is about, where one is (OpenAI's error shape names it)
         if retry_after is not None:
             self.retry_after = retry_after
@@ -42,14 +43,14 @@ class NotFound(ApplicationError):
     """Nothing of the caller's has this id: other users' objects do not exist for them."""
 
     status, code = 404, "not_found"
-    default_detail = "Not found."
+    default_detail = _("Not found.")
 
 
 class ServiceUnavailable(ApplicationError):
     """The service itself cannot answer now (its database is unreachable); retry shortly."""
 
     status, code = 503, "service_unavailable"
-    default_detail = "The service is temporarily unavailable. Please try again shortly."
+    default_detail = _("The service is temporarily unavailable. Please try again shortly.")
     retry_after = 5
 
 

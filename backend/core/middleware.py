@@ -1,4 +1,4 @@
-"""Django's session, common, authentication and messages middleware, without a thread hop per hook on `/api/`.
+"""Django's session, locale, common, authentication and messages middleware, without a thread hop per hook on `/api/`.
 
 Under ASGI, Django runs every `process_request` and `process_response` of a `MiddlewareMixin`
 through `sync_to_async`: a thread hop each, about a dozen per request with the stock middleware,
@@ -15,12 +15,17 @@ path runs.
 """
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 
 API_PREFIX = "/api/"
+# OpenAI's clients, and the code written against them, read OpenAI's English messages.
+ENGLISH_ONLY_PREFIX = "/api/openai/"
 
 
 def uses_session(view):
@@ -74,3 +79,15 @@ class AuthenticationMiddleware(OnTheLoopForTheApi, DjangoAuthenticationMiddlewar
 
 class MessageMiddleware(OnTheLoopForTheApi, DjangoMessageMiddleware):
     pass
+
+
+class LocaleMiddleware(OnTheLoopForTheApi, DjangoLocaleMiddleware):
+    """Django's: the language of `Accept-Language` (no URL prefix, no session or cookie on `/api/`);
+    the OpenAI-compatible API answers in English whatever the header says."""
+
+    def process_request(self, request):
+        if request.path_info.startswith(ENGLISH_ONLY_PREFIX):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = translation.get_language()
+            return None
+        return super().process_request(request)

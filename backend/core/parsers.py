@@ -1,5 +1,6 @@
 """JSON request bodies: DRF's parser, refusing (400) what would otherwise be a 500."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -26,7 +27,8 @@ class StrictJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as error:  # nesting deeper than the decoder can follow
-            raise ParseError("JSON parse error - the body is nested too deeply.") from error
+            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from error
         if _too_deep(data):
-            raise ParseError(f"JSON parse error - the body is nested too deeply (at most {MAX_DEPTH} levels).")
+            message = _("JSON parse error - the body is nested too deeply (at most %(levels)s levels).")
+            raise ParseError(message % {"levels": MAX_DEPTH})
         return data

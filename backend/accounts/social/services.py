@@ -17,6 +17,7 @@ from datetime import timedelta
 from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import mail
 from accounts.exceptions import (
@@ -97,7 +98,9 @@ def social_link_ticket_create(*, user: User, provider: str, current_password: st
     """The ticket of a `start_url` that links `provider` to `user` (single use, 60 seconds), once
     the owner is proven at the keyboard: a link is a way in that outlives a stolen session."""
     with transaction.atomic():
-        owner_proven(user=user, current_password=current_password, auth_time=auth_time, to="link another login")
+        owner_proven(
+            user=user, current_password=current_password, auth_time=auth_time, to=gettext("link another login")
+        )
         return _code_issue(purpose=SocialLoginCode.Purpose.LINK, user=user, provider=provider)
 
 

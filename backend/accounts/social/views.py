@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from allauth.socialaccount.adapter import get_adapter
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -46,7 +47,7 @@ PROVIDER_PARAMETER = OpenApiParameter("provider", str, OpenApiParameter.PATH, en
 
 def enabled_provider(provider: str) -> str:
     if provider not in enabled_providers():
-        raise NotFound("No such login provider is enabled.")
+        raise NotFound(_("No such login provider is enabled."))
     return provider
 
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -223,7 +224,7 @@ class ChatCreateSerializer(ChatWriteSerializer):
 
     def validate(self, attrs):
         if "persona" in attrs and attrs.get("config", {}).get("system_prompt"):
-            raise serializers.ValidationError({"persona": ["Give a persona or a system_prompt, not both."]})
+            raise serializers.ValidationError({"persona": [_("Give a persona or a system_prompt, not both.")]})
         return attrs
 
 
@@ -247,19 +248,21 @@ class MessageWithImagesSerializer(MessageCreateSerializer):
 
     def validate(self, attrs):
         if not attrs["content"] and not attrs["images"]:
-            raise serializers.ValidationError({"content": ["This field may not be blank."]})
+            raise serializers.ValidationError({"content": [_("This field may not be blank.")]})
         return attrs
 
     def validate_images(self, uploads) -> tuple[CheckedImage, ...]:
         if len(uploads) > settings.CHAT_IMAGES_PER_MESSAGE:
             raise ImageRefused(
-                f"A message may carry at most {settings.CHAT_IMAGES_PER_MESSAGE} images; this one has {len(uploads)}.",
+                _("A message may carry at most %(limit)s images; this one has %(count)s.")
+                % {"limit": settings.CHAT_IMAGES_PER_MESSAGE, "count": len(uploads)},
                 param="images",
             )
         for upload in uploads:  # before reading any of them
             if upload.size > settings.CHAT_IMAGE_MAX_BYTES:
                 raise ImageTooLarge(
-                    f"An image may have at most {settings.CHAT_IMAGE_MAX_BYTES} bytes; one has {upload.size}.",
+                    _("An image may have at most %(limit)s bytes; one has %(size)s.")
+                    % {"limit": settings.CHAT_IMAGE_MAX_BYTES, "size": upload.size},
                     param="images",
                 )
         return images_checked(upload.read() for upload in uploads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError
@@ -57,7 +58,7 @@ class ChatShareView(APIView):
     )
     def post(self, request, pk: int):
         if request.data:  # no options (an expiry, say) exist: asking for one is refused, not ignored
-            raise ParseError("Sharing takes no request body.")
+            raise ParseError(_("Sharing takes no request body."))
         # 201 each time, as the contract has it: asking again answers as the first time did.
         token, _created = chat_share(chat=self.chat())
         return Response(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, service_ceilings
 from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
@@ -112,7 +113,7 @@ def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
     if messages.order_by("-created_at", "-id").values_list("pk", flat=True).first() != prompt.pk:
         raise PromptNotRegenerable()
     if prompt.tool_results:  # the tools are the API client's: only it can answer this turn again
-        raise PromptNotRegenerable("A turn of tool results is answered again by the client that ran the tools.")
+        raise PromptNotRegenerable(_("A turn of tool results is answered again by the client that ran the tools."))
     return _reserved_plan(user=user, chat=chat, content=prompt.content, prompt_id=prompt.pk)
 
 

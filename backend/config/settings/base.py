@@ -51,6 +51,8 @@ MIDDLEWARE = [
     # Django's own, run without a thread hop per hook on /api/ (core/middleware.py). The security,
     # CSRF and clickjacking ones keep their own names: `check --deploy` looks for exactly those.
     "core.middleware.SessionMiddleware",
+    # The language of our messages and of Django's and DRF's own: `Accept-Language` (ko or en).
+    "core.middleware.LocaleMiddleware",
     "core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "core.middleware.AuthenticationMiddleware",
@@ -139,8 +141,15 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 # The daily quota resets at midnight of this zone.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_TZ = True
-LANGUAGE_CODE = "en-us"
+
+# --- Languages ----------------------------------------------------------------------------------
+# What the API writes (validation errors, `detail`, password validators) follows `Accept-Language`:
+# Korean or English, English when the header names neither. URLs carry no language prefix.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
 USE_I18N = True
+# Our own messages' translations (`make install` compiles the .po files there).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static files (admin, Swagger UI) -----------------------------------------------------------
 STATIC_URL = "static/"
