@@ -13,7 +13,7 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
-from chat.images import image_from_data_url
+from chat.images import image_from_data_url, image_part
 from core.errors import ApplicationError
 from core.serializer_fields import StrictCharField
 
@@ -45,9 +45,10 @@ def text(value, path: str, *, max_length: int | None = None) -> str:
         raise invalid(path, str(error.detail[0])) from error
 
 
-def _image_part(part: dict, path: str) -> None:
+def _image_part(part: dict, path: str) -> dict:
     """`{"type": "image_url", "image_url": {"url", "detail"}}`: a `data:` URL whose bytes are a real
-    image (checked like an upload), or an `https` URL passed on as given: our server fetches nothing."""
+    image (checked like an upload; what goes upstream is the re-encoded copy, EXIF gone, its type
+    what the bytes are), or an `https` URL passed on as given: our server fetches nothing."""
     image = part.get("image_url")
     if set(part) - {"type", "image_url"} or not isinstance(image, dict) or set(image) - {"url", "detail"}:
         raise invalid(path, "Expected {type: 'image_url', image_url: {url, detail}}.")
@@ -58,13 +59,18 @@ def _image_part(part: dict, path: str) -> None:
         raise invalid(f"{path}.image_url.url", "Expected a data: URL or an https URL.")
     if url.startswith("data:"):
         try:
-            image_from_data_url(url)
+            checked = image_from_data_url(url)
         except ApplicationError as error:
             raise invalid(f"{path}.image_url.url", str(error.detail)) from error
-    elif not (url.startswith("https://") and len(url) <= MAX_IMAGE_URL and text(url, f"{path}.image_url.url")):
+        cleaned = image_part(media_type=checked.media_type, data=checked.data)
+        if "detail" in image:
+            cleaned["image_url"]["detail"] = image["detail"]
+        return cleaned
+    if not (url.startswith("https://") and len(url) <= MAX_IMAGE_URL and text(url, f"{path}.image_url.url")):
         raise invalid(
             f"{path}.image_url.url", f"Expected a data: URL or an https URL of at most {MAX_IMAGE_URL} characters."
         )
+    return part
 
 
 def _content(value, path: str, *, images: bool = False):
@@ -74,19 +80,21 @@ def _content(value, path: str, *, images: bool = False):
         return text(value, path)
     if isinstance(value, list) and value:
         pictures = 0
+        parts = []
         for number, part in enumerate(value):
             kind = part.get("type") if isinstance(part, dict) else None
             if kind == "image_url" and images:
                 pictures += 1
                 if pictures > settings.CHAT_IMAGES_PER_MESSAGE:
                     raise invalid(f"{path}.{number}", f"At most {settings.CHAT_IMAGES_PER_MESSAGE} images a message.")
-                _image_part(part, f"{path}.{number}")
+                parts.append(_image_part(part, f"{path}.{number}"))
                 continue
             if kind != "text" or set(part) - {"type", "text"}:
                 allowed = "text and image_url" if images else "text"
                 raise invalid(f"{path}.{number}", f"Only {allowed} content parts are supported here.")
             text(part.get("text"), f"{path}.{number}.text")
-        return value
+            parts.append(part)
+        return parts
     raise invalid(path, "Expected text, or a list of content parts.")
 
 

@@ -68,7 +68,8 @@ class ResponsesView(AsyncSendView):
                 raise serializers.ValidationError({"X-Chat-ID": ["Names another chat than `previous_response_id`."]})
             chat_id, history = previous.chatbot_id, conversation_until(reply=previous)
         given = body["input"]
-        if sum(message_size(message) for message in given) > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
+        size = sum(message_size(message) for message in given) + len(body.get("instructions") or "")
+        if size > settings.OPENAI_COMPAT_MAX_INPUT_CHARS:
             raise serializers.ValidationError({"input": ["The input is too long."]})
         conversation = history + given
         if not any(message["role"] == "user" for message in conversation):

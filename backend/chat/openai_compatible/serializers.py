@@ -109,6 +109,11 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
         return None if value is None else unwrapped(wire_messages.response_format, value)
 
     def validate(self, attrs):
+        if attrs.get("max_tokens") is not None and attrs.get("max_completion_tokens") is not None:
+            # Two bounds, and an upstream obeying the larger: the reserved worst case would not hold.
+            raise serializers.ValidationError(
+                {"max_completion_tokens": ["Send `max_tokens` or `max_completion_tokens`, not both."]}
+            )
         if attrs["model"] not in settings.OPENAI_VISION_MODELS and any(
             wire_messages.image_urls(message.get("content")) for message in attrs["messages"]
         ):

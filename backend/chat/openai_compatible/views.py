@@ -60,9 +60,11 @@ def stored_turn(messages: list[dict]) -> dict:
     users = [m for m in since if m["role"] == "user"]
     last_user = next(m for m in reversed(messages) if m["role"] == "user")
     # The new message's own images are stored with it (data: URLs; an https one is the client's to keep).
+    # Every image the call sends counts in the day's images, earlier messages' too: each is sent again.
     urls = image_urls(users[-1].get("content")) if users else []
     return {
         "images": tuple(image_from_data_url(url) for url in urls if url.startswith("data:")),
+        "images_sent": sum(len(image_urls(m.get("content"))) for m in messages if m["role"] == "user"),
         "content": message_text(users[-1]) if users else "",
         "tool_results": [
             {"tool_call_id": m["tool_call_id"], "content": message_text(m)} for m in since if m["role"] == "tool"

@@ -128,6 +128,7 @@ def completion_prepare(
     title: str = "",
     response_id: str = "",
     images: tuple[CheckedImage, ...] = (),
+    images_sent: int | None = None,
 ) -> SendPlan:
     """An OpenAI-style call: `request.messages` go upstream as given; `content` (the user's new
     message, "" for a turn of tool results only), `tool_results` and the reply are stored in chat
@@ -142,7 +143,8 @@ def completion_prepare(
         ensure_room_for_a_chat(user_id=user.pk)  # again, exactly, when the chat is made (sending.store)
     new_chat_config = config_for_a_call(request=request, stream=stream) if chat_id is None else {}
     # last: nothing after it can fail
-    request, reservation = _reserve(user=user, request=request, images=len(images))
+    sent = len(images) if images_sent is None else images_sent  # the images the request carries
+    request, reservation = _reserve(user=user, request=request, images=sent)
     return SendPlan(
         user_id=user.pk,
         chat_id=chat_id,

@@ -401,3 +401,14 @@ def test_simultaneous_calls_at_the_chat_cap_make_no_chat_past_it(api_server, use
     assert outcomes.count("made") == 2
     assert ChatBot.objects.filter(user=user).count() == 3
     assert DailyUsage.objects.get(user=user).used == 2  # a completion refused at the store costs nothing
+
+
+def test_two_bounds_on_the_answer_are_refused_in_words_and_cost_nothing(server, key, user):
+    # The worst case reserved against token budgets needs one bound: an upstream may obey the larger.
+    with pytest.raises(openai.BadRequestError) as refused:
+        ask(sdk(server, key), max_tokens=1, max_completion_tokens=4096)
+
+    assert refused.value.body["param"] == "max_completion_tokens"
+    assert "not both" in refused.value.body["message"]
+    assert not Prompt.objects.exists()
+    assert not DailyUsage.objects.filter(user=user, used__gt=0).exists()

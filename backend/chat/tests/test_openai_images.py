@@ -132,3 +132,28 @@ def test_the_daily_image_limit_holds_on_this_endpoint_too(client, user):
 
     assert "images a day" in refused.value.body["message"]
     assert DailyUsage.objects.get(user=user).used == 1
+
+
+def test_what_goes_upstream_is_the_checked_copy_not_the_clients_bytes(client, user, mock_llm):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Spy camera"  # the camera's maker
+    photo = picture(30, 20, "JPEG", exif=exif.tobytes())
+    client.chat.completions.create(model=MODEL, messages=asking(data_url(photo, media_type="text/html")))
+
+    sent = mock_llm.requests()[-1]["body"]["messages"][-1]["content"][1]["image_url"]
+    assert sent["detail"] == "low"
+    assert sent["url"].startswith("data:image/jpeg;base64,")
+    assert b"Spy camera" not in base64.b64decode(sent["url"].split(",", 1)[1])
+    assert b"Spy camera" in photo
+
+
+def test_images_of_earlier_messages_count_too_as_they_are_sent_again(client, user):
+    # CHAT_IMAGES_PER_DAY is 2 here: two earlier images and a new one are three sent.
+    messages = [*asking(data_url(picture()), data_url(picture(8, 8))), {"role": "assistant", "content": "Two."}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=MODEL, messages=[*messages, *asking(data_url(picture(9, 9)))])
+
+    assert "images a day" in refused.value.body["message"]
+    assert not Prompt.objects.exists()
