@@ -40,6 +40,11 @@ class StaffAPIView(APIView):
         super().initial(request, *args, **kwargs)
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (an address may start with `=`, `+`, `-` or `@`)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 class PeriodSerializer(serializers.Serializer):
     since = serializers.DateField(required=False, help_text="First day (server zone); default: this month's first.")
     until = serializers.DateField(required=False, help_text="Last day, included; default: today.")
@@ -143,7 +148,15 @@ class StaffUsageCsvView(StaffAPIView):
             cost = "" if row.cost is None else f"{row.cost:.8f}"
             email = row.user.email or f"user {row.user_id}"
             writer.writerow(
-                [row.day, email, row.model, row.completions, row.prompt_tokens, row.completion_tokens, cost]
+                [
+                    row.day,
+                    _cell(email),
+                    _cell(row.model),
+                    row.completions,
+                    row.prompt_tokens,
+                    row.completion_tokens,
+                    cost,
+                ]
             )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="usage-{since}-{until}.csv"'

@@ -67,6 +67,16 @@ def test_the_csv_has_a_row_per_day_user_and_model(client_for, mock_llm):
     assert rows[1][1:4] == ["kim@school.example", "gpt-4o-mini", "1"]
 
 
+def test_an_address_that_looks_like_a_formula_is_not_one_in_the_csv(client_for, mock_llm):
+    staff = client_for(UserFactory(is_staff=True))
+    user = UserFactory(email="=hyperlink(1)@school.example")
+    send(client_for(user), ChatBotFactory(user=user), "a")
+
+    rows = list(csv.reader(io.StringIO(staff.get("/api/v1/staff/usage.csv").content.decode())))
+
+    assert rows[1][1] == "'=hyperlink(1)@school.example"
+
+
 def test_a_bad_period_is_a_400(client_for):
     staff = client_for(UserFactory(is_staff=True))
 
