@@ -10,9 +10,14 @@ timing whether an address has an account), and never fails with the mail server.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.mail import EmailMessage
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
+from accounts.models import User
 from core.tasks import retried
 
 
@@ -24,30 +29,64 @@ def spa_link(route: str) -> str:
 @task()
 def send_mail(*, to: str, subject: str, body: str, attempt: int = 1) -> None:
     """One mail, sent by a worker; SMTP's, sockets' and the backend's errors are retried (`retried`)."""
-    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    message = _message(to=to, subject=subject, body=body)
     retried(send_mail, attempt=attempt, kwargs={"to": to, "subject": subject, "body": body}, work=message.send)
+
+
+def _message(*, to: str, subject: str, body: str) -> EmailMessage:
+    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
 
 
 def send_mail_later(*, to: str, subject: str, body: str) -> None:
     send_mail.enqueue(to=to, subject=subject, body=body)
 
 
-def verification_mail(*, to: str, key: str) -> None:
-    send_mail_later(
-        to=to,
+VERIFY_SALT = "accounts.email-verification"
+
+
+def verification_key(user: User) -> str:
+    """The signed key of a verification link: the user and the address it confirms."""
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
+
+
+def verification_mail(*, user_id: int) -> None:
+    link_mail.enqueue(kind="verify", user_id=user_id)
+
+
+def password_reset_mail(*, user_id: int) -> None:
+    link_mail.enqueue(kind="reset", user_id=user_id)
+
+
+@task()
+def link_mail(*, kind: str, user_id: int, attempt: int = 1) -> None:
+    """A verification or reset mail whose link the worker makes as it sends it. The task's row (its
+    arguments are in the database and the admin) holds the user's id, never a link that works; a
+    user who has gone, or verified meanwhile, gets nothing."""
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None or (kind == "verify" and user.email_verified):
+        return
+    message = _verification_message(user) if kind == "verify" else _reset_message(user)
+    retried(link_mail, attempt=attempt, kwargs={"kind": kind, "user_id": user_id}, work=message.send)
+
+
+def _verification_message(user: User) -> EmailMessage:
+    return _message(
+        to=user.email,
         subject="Confirm your email address",
         body=(
             "Hello,\n\nPlease confirm that this address is yours by opening this link:\n\n"
-            f"{spa_link('verify-email/' + key)}\n\n"
+            f"{spa_link('verify-email/' + verification_key(user))}\n\n"
             f"The link works for {settings.EMAIL_VERIFICATION_DAYS} days. If you did not sign up, "
             "ignore this mail: nothing happens without it.\n"
         ),
     )
 
 
-def password_reset_mail(*, to: str, uid: str, token: str) -> None:
-    send_mail_later(
-        to=to,
+def _reset_message(user: User) -> EmailMessage:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return _message(
+        to=user.email,
         subject="Reset your password",
         body=(
             "Hello,\n\nSomeone (we hope you) asked to reset the password of the account with this address. "

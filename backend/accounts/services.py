@@ -10,8 +10,8 @@ from django.contrib.auth import hashers
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -23,7 +23,7 @@ from accounts.invites import email_domain_check, invite_hash, invite_take, signu
 from accounts.models import ApiKey, SocialLoginCode, User, UserManager
 from accounts.selectors import email_in_use
 
-VERIFY_SALT = "accounts.email-verification"
+VERIFY_SALT = mail.VERIFY_SALT
 
 
 def user_create(*, email: str, password: str, invite_code: str | None = None, **profile) -> User:
@@ -89,8 +89,7 @@ def user_sessions_end(*, user: User) -> None:
 
 def email_verification_send(*, user: User) -> None:
     if user.email and not user.email_verified:
-        key = signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
-        mail.verification_mail(to=user.email, key=key)
+        mail.verification_mail(user_id=user.pk)
 
 
 def email_verification_resend(*, user: User) -> None:
@@ -129,8 +128,7 @@ def password_reset_request(*, email: str) -> None:
     """Mail a reset link if an active account has this address; the caller answers the same either way."""
     user = User.objects.filter(email__iexact=UserManager.normalize_email(email), is_active=True).first()
     if user is not None:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        mail.password_reset_mail(to=user.email, uid=uid, token=default_token_generator.make_token(user))
+        mail.password_reset_mail(user_id=user.pk)
 
 
 class ResetLinkInvalid(AccountError):

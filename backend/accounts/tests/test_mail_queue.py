@@ -117,3 +117,24 @@ def test_a_mail_that_keeps_failing_stops_after_the_last_attempt(queued, worker):
     assert DBTaskResult.objects.count() == 3  # no fourth
     assert server.connections == 3
     server.close()
+
+
+def test_a_queued_link_mail_holds_no_working_link_until_the_worker_makes_it(queued, worker, tmp_path):
+    user = UserFactory(email="known@example.com", email_verified=False)
+    request_reset("known@example.com")
+    (task,) = DBTaskResult.objects.all()
+    assert task.args_kwargs["kwargs"] == {"kind": "reset", "user_id": user.pk}  # nothing that works as a link
+
+    folder = tmp_path / "mail"
+    worker(EMAIL_URL=f"filemail://{folder}")
+    wait_for(lambda: DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL)
+    (sent,) = list(folder.iterdir())
+    text = sent.read_text()
+    link = next(line for line in text.splitlines() if "#/reset-password/" in line)
+    uid, token = link.rsplit("#/reset-password/", 1)[1].strip().split("/")
+    answer = APIClient().post(
+        "/api/v1/auth/password/reset/confirm/",
+        {"uid": uid, "token": token, "new_password": "a-new-Passw0rd-42"},
+        format="json",
+    )
+    assert answer.status_code in (200, 204), answer.content  # the worker's link works
