@@ -19,6 +19,21 @@ def mock_llm_process():
     server.stop()
 
 
+def module_api_server(**options):
+    """A module-scoped fixture: `make serve`'s server (`start_api`, with `options`) on the tests'
+    database, pointed at the mock OpenAI server; each test still gets an emptied database."""
+
+    @pytest.fixture(scope="module")
+    def server(django_db_setup, django_db_blocker, mock_llm_process):
+        with django_db_blocker.unblock():
+            url = database_url()
+        started = start_api(database_url=url, openai_base_url=f"{mock_llm_process}/v1", **options)
+        yield started
+        started.stop()
+
+    return server
+
+
 @pytest.fixture
 def mock_llm(mock_llm_process, settings):
     """The mock OpenAI server, with the API pointed at it and its request log cleared."""

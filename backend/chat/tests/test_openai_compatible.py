@@ -12,27 +12,13 @@ from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, DailyUsage, Prompt, QuotaReservation, Reply
 from chat.tests.factories import ChatBotFactory
-from conftest import bearer_client, database_url
-from testsupport.servers import start_api
+from conftest import bearer_client, module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "gpt-4o-mini"
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, mock_llm_process):
-    """One server for the module (each test still gets an emptied database)."""
-    with django_db_blocker.unblock():
-        url = database_url()
-    started = start_api(
-        database_url=url,
-        openai_base_url=f"{mock_llm_process}/v1",
-        workers=2,
-        OPENAI_TIMEOUT="3",
-        METRICS_TOKEN="metrics-test",
-    )
-    yield started
-    started.stop()
+server = module_api_server(workers=2, OPENAI_TIMEOUT="3", METRICS_TOKEN="metrics-test")
 
 
 @pytest.fixture

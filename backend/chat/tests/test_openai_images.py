@@ -11,27 +11,14 @@ from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
 from chat.models import DailyUsage, Prompt, PromptImage
 from chat.tests.test_images import picture
-from conftest import database_url
-from testsupport.servers import start_api
+from conftest import module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "gpt-4o-mini"
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, mock_llm_process):
-    with django_db_blocker.unblock():
-        url = database_url()
-    # gpt-4o-mini reads images here; gpt-4.1-mini is made text-only to see the refusal.
-    started = start_api(
-        database_url=url,
-        openai_base_url=f"{mock_llm_process}/v1",
-        OPENAI_TIMEOUT="5",
-        OPENAI_VISION_MODELS="gpt-4o-mini,gpt-4o",
-        CHAT_IMAGES_PER_DAY="2",
-    )
-    yield started
-    started.stop()
+# gpt-4o-mini reads images here; gpt-4.1-mini is made text-only to see the refusal.
+server = module_api_server(OPENAI_TIMEOUT="5", OPENAI_VISION_MODELS="gpt-4o-mini,gpt-4o", CHAT_IMAGES_PER_DAY="2")
 
 
 @pytest.fixture

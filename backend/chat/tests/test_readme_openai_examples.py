@@ -11,8 +11,7 @@ import pytest
 
 from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
-from conftest import database_url
-from testsupport.servers import start_api
+from conftest import module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -20,13 +19,7 @@ SECTION = re.compile(r"## Any OpenAI client.*?(?=\n## )", re.S)
 EXAMPLES = re.findall(r"```python\n(.*?)```", SECTION.search(README.read_text()).group(0), re.S)
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, mock_llm_process):
-    with django_db_blocker.unblock():
-        url = database_url()
-    started = start_api(database_url=url, openai_base_url=f"{mock_llm_process}/v1", workers=1, CHAT_DAILY_LIMIT="50")
-    yield started
-    started.stop()
+server = module_api_server(workers=1, CHAT_DAILY_LIMIT="50")
 
 
 def test_the_section_has_the_examples():
