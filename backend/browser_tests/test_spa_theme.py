@@ -87,3 +87,22 @@ def test_a_chat_in_dark_at_phone_width(app):
     expect(page.locator(".code-block")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "conversation-dark-phone")
+
+
+def test_the_first_paint_has_the_theme_before_the_app_has_run(browser, spa_server):
+    """js/theme-early.js, a classic script in <head>: no light flash on a dark page, even with the
+    app's own scripts not loaded (they are blocked here)."""
+    context = browser.new_context(color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.route("**/js/app.js", lambda route: route.abort())
+        page.goto(spa_server.url)
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert background(page) == DARK_BG
+
+        page.evaluate("localStorage.setItem('chatbot.theme', 'light')")  # chosen: it wins over the system
+        page.reload()
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        assert background(page) == LIGHT_BG
+    finally:
+        context.close()
