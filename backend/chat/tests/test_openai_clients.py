@@ -12,9 +12,8 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
-from accounts.api_keys import api_key_create
-from accounts.tests.factories import UserFactory
-from chat.models import ChatBot, DailyUsage, Prompt, Reply
+from chat.models import ChatBot, Prompt, Reply
+from chat.tests.openai_support import used
 from conftest import module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,22 +24,8 @@ set_tracing_disabled(True)  # the Agents SDK would otherwise send traces to Open
 server = module_api_server(workers=2, OPENAI_TIMEOUT="5")
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def key(user):
-    return api_key_create(user=user, name="clients").key
-
-
 def base_url(server) -> str:
     return f"{server.url}/api/openai/v1"
-
-
-def used(user) -> int:
-    return sum(DailyUsage.objects.filter(user=user).values_list("used", flat=True))
 
 
 @tool

@@ -12,6 +12,7 @@ from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
 from chat.models import ChatBot, DailyUsage, Prompt, QuotaReservation, Reply
 from chat.tests.factories import ChatBotFactory
+from chat.tests.openai_support import sdk
 from conftest import bearer_client, module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,20 +20,6 @@ MODEL = "gpt-4o-mini"
 
 
 server = module_api_server(workers=2, OPENAI_TIMEOUT="3", METRICS_TOKEN="metrics-test")
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def key(user):
-    return api_key_create(user=user, name="sdk").key
-
-
-def sdk(server, key, **options) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{server.url}/api/openai/v1", api_key=key, max_retries=0, **options)
 
 
 def upstream_errors(server) -> list[str]:

@@ -8,7 +8,6 @@ import openai
 import pytest
 
 from accounts.api_keys import api_key_create
-from accounts.tests.factories import UserFactory
 from chat.models import DailyUsage, Prompt, PromptImage
 from chat.tests.test_images import picture
 from conftest import module_api_server
@@ -19,11 +18,6 @@ MODEL = "gpt-4o-mini"
 
 # gpt-4o-mini reads images here; gpt-4.1-mini is made text-only to see the refusal.
 server = module_api_server(OPENAI_TIMEOUT="5", OPENAI_VISION_MODELS="gpt-4o-mini,gpt-4o", CHAT_IMAGES_PER_DAY="2")
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
-from chat.models import ChatBot, DailyUsage, Prompt, Reply
+from chat.models import ChatBot, Prompt, Reply
+from chat.tests.openai_support import sdk, used
 from conftest import module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,24 +24,6 @@ WEATHER = {
 
 
 server = module_api_server(workers=2, OPENAI_TIMEOUT="5")
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def key(user):
-    return api_key_create(user=user, name="sdk").key
-
-
-def sdk(server, key) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{server.url}/api/openai/v1", api_key=key, max_retries=0)
-
-
-def used(user) -> int:
-    return sum(DailyUsage.objects.filter(user=user).values_list("used", flat=True))
 
 
 def test_a_plain_response_carries_its_text_and_usage_and_is_stored(server, key, user, mock_llm):

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from accounts.api_keys import api_key_create
 from accounts.tests.factories import UserFactory
-from chat.models import ChatBot, Choice, DailyUsage, Prompt, Reply
+from chat.models import ChatBot, Choice, Prompt, Reply
+from chat.tests.openai_support import sdk, used
 from conftest import bearer_client, module_api_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,24 +36,6 @@ TIME = {
 
 
 server = module_api_server(workers=2, OPENAI_TIMEOUT="5")
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def key(user):
-    return api_key_create(user=user, name="sdk").key
-
-
-def sdk(server, key) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{server.url}/api/openai/v1", api_key=key, max_retries=0)
-
-
-def used(user) -> int:
-    return sum(DailyUsage.objects.filter(user=user).values_list("used", flat=True))
 
 
 def test_a_tool_call_answer_carries_tool_calls_and_is_stored_and_charged_once(server, key, user, mock_llm):
