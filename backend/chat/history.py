@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Prefetch
 
-from chat.branches import branch_turn_batches
+from chat.branches import branch_ids, branch_turn_batches
 from chat.images import image_tokens, stored_image_parts, user_content
 from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, Choice, Prompt, PromptImage, PromptKind, Reply
 from chat.tokens import REPLY_PRIMING, Counter, counter_for, message_tokens
@@ -312,7 +312,8 @@ def conversation_until(*, reply: Reply) -> list[dict]:
     system prompt, which an API-made chat took from them). Past what the model's context window leaves
     (as for a send) the oldest turns are left out (whole turns, never a tool result without its call)."""
     chat = ChatBot.objects.select_related("config").get(pk=reply.chatbot_id)
-    prompts = list(Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE, pk__lte=reply.prompt_id).order_by("pk"))
+    branch = [pk for pk, _ in branch_ids(chat_id=chat.pk, leaf_id=reply.prompt_id)]  # the reply's branch
+    prompts = list(Prompt.objects.filter(pk__in=branch, kind=PromptKind.MESSAGE).order_by("pk"))
     first_choices = Prefetch("choices", queryset=Choice.objects.filter(index=0))
     answers = list(Reply.objects.filter(prompt__in=prompts).order_by("pk").prefetch_related(first_choices))
     newest = {answer.prompt_id: answer for answer in answers}  # each prompt's newest answer

@@ -24,6 +24,7 @@ from chat.models import (
 from chat.personas import VALUE_MAX_CHARS
 from chat.selectors import chat_summary
 from core.serializer_fields import (
+    PresentMeansGivenMixin,
     StrictCharField,
     StrictChoiceField,
     StrictFloatField,
@@ -305,13 +306,17 @@ class MessageWithImagesSerializer(MessageCreateSerializer):
         return images_checked(upload.read() for upload in uploads)
 
 
+class StrictQueryCharField(PresentMeansGivenMixin, StrictCharField):
+    """Text from a query string: `?before=` given empty is an empty value (refused), not an absent one."""
+
+
 class ChatDetailQuerySerializer(serializers.Serializer):
     """The detail's paging: the newest `turns` of the current branch, or those before a cursor."""
 
     turns = StrictQueryIntegerField(
         min_value=1, max_value=100, required=False, help_text="Only this many turns (1 to 100), newest."
     )
-    before = StrictCharField(max_length=40, required=False, help_text="`older` of the previous page.")
+    before = StrictQueryCharField(max_length=40, required=False, help_text="`older` of the previous page.")
 
     def validate_before(self, value: str) -> int:
         prompt_id = prompt_id_of_cursor(value)
