@@ -75,7 +75,7 @@ def descend(prompt_id: int) -> int:
     went on from there."""
     table = Prompt._meta.db_table
     sql = (
-        f"WITH RECURSIVE down(id, depth) AS (SELECT %s, 0 "  # noqa: S608
+        f"WITH RECURSIVE down(id, depth) AS (SELECT id, 0 FROM {table} WHERE id = %s "  # noqa: S608
         f"UNION ALL SELECT (SELECT MAX(c.id) FROM {table} c WHERE c.parent_id = d.id), d.depth + 1 "
         "FROM down d WHERE d.id IS NOT NULL AND d.depth < %s) "
         "SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1"

@@ -138,6 +138,8 @@ class BranchView(APIView):
 
     @extend_schema(
         request=BranchSwitchSerializer,
+        parameters=[ChatDetailQuerySerializer],
+        description="Answers the chat's detail as `GET` does, with the same `?turns=` paging.",
         responses={
             200: ChatDetailSerializer,
             404: OpenApiResponse(ErrorDetailSerializer, description="No such chat of yours, or message in it."),
@@ -146,8 +148,10 @@ class BranchView(APIView):
     def post(self, request, pk: int):
         serializer = BranchSwitchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        query = ChatDetailQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         chat = chat_branch_switch(user=request.user, chat_id=pk, prompt_id=serializer.validated_data["prompt_id"])
-        chat = chat_with_branch(chat_detail_queryset_for(request.user).get(pk=chat.pk))
+        chat = chat_with_branch(chat_detail_queryset_for(request.user).get(pk=chat.pk), **query.validated_data)
         return Response(ChatDetailSerializer(chat, context={"request": request}).data)
 
 
