@@ -1,4 +1,4 @@
-"""Editing a message in the browser (a new version, its own branch, the ‹ n / m › switcher, kept over a
+"""Editing a message in the browser (a new version, its own branch, the "n / m" switcher, kept over a
 reload) and a long chat loaded a page at a time as the person scrolls up; against the real API and the mock."""
 
 import pytest

@@ -50,7 +50,7 @@ def used(user) -> int:
 
 
 def test_an_edit_asks_with_the_turns_before_it_and_keeps_the_old_branch(auth_client, user, mock_llm, three_turns):
-    chat, (first, second, third) = three_turns
+    chat, (_first, second, _third) = three_turns
 
     response = edit(auth_client, chat.pk, second.pk, "q2, better")
 
@@ -73,7 +73,7 @@ def test_an_edit_asks_with_the_turns_before_it_and_keeps_the_old_branch(auth_cli
 def test_switching_back_shows_the_old_branch_to_its_end_and_the_next_send_follows_it(
     auth_client, user, mock_llm, three_turns
 ):
-    chat, (first, second, third) = three_turns
+    chat, (_first, second, third) = three_turns
     edited = edit(auth_client, chat.pk, second.pk, "q2, better").json()
 
     switched = branch(auth_client, chat.pk, second.pk)
@@ -99,7 +99,7 @@ def test_switching_back_shows_the_old_branch_to_its_end_and_the_next_send_follow
 
 
 def test_switching_to_a_version_goes_down_its_newest_versions(auth_client, user, mock_llm, three_turns):
-    chat, (first, second, third) = three_turns
+    chat, (first, _second, third) = three_turns
     edit(auth_client, chat.pk, third.pk, "q3, v2")
     edit(auth_client, chat.pk, first.pk, "q1, v2")
 
@@ -119,7 +119,7 @@ def test_the_first_message_can_be_edited(auth_client, user, mock_llm, three_turn
 
 
 def test_an_edit_that_the_model_fails_costs_nothing_and_changes_nothing(auth_client, user, mock_llm, three_turns):
-    chat, (first, second, third) = three_turns
+    chat, (_first, second, third) = three_turns
 
     response = edit(auth_client, chat.pk, second.pk, "[[mock:status=500]] q2 again")
 
@@ -135,7 +135,7 @@ def test_an_edit_at_the_daily_limit_is_refused_without_calling_upstream(
     auth_client, user, mock_llm, three_turns, settings
 ):
     settings.CHAT_DAILY_LIMIT = 1
-    chat, (first, second, third) = three_turns
+    chat, (_first, second, _third) = three_turns
     auth_client.post(f"/api/v1/chats/{chat.pk}/messages/", {"content": "q4"}, format="json")
     calls = len(mock_llm.requests())
 
@@ -150,7 +150,7 @@ def test_an_edit_at_the_daily_limit_is_refused_without_calling_upstream(
 
 
 def test_someone_elses_message_or_a_context_prompt_cannot_be_edited(auth_client, user, mock_llm, three_turns):
-    chat, (first, *_) = three_turns
+    chat, (_first, *_) = three_turns
     theirs = exchange(ChatBotFactory(), "theirs", "answer")
     goal = PromptFactory(chatbot=chat, kind="goal", content="a goal")
     other_chat_of_mine = exchange(ChatBotFactory(user=user), "elsewhere", "answer")
@@ -215,7 +215,7 @@ def test_an_edit_streams_like_a_send(api_server, user, mock_llm):
 
 
 def test_regenerate_answers_the_last_turn_of_the_current_branch_only(auth_client, user, mock_llm, three_turns):
-    chat, (first, second, third) = three_turns
+    chat, (_first, second, third) = three_turns
     edited = edit(auth_client, chat.pk, second.pk, "q2, better").json()
     url = f"/api/v1/chats/{chat.pk}/messages/{{}}/regenerate/"
 
@@ -232,7 +232,7 @@ def test_regenerate_answers_the_last_turn_of_the_current_branch_only(auth_client
 
 
 def test_switching_to_someone_elses_or_no_message_is_a_404_and_a_bad_body_a_400(auth_client, user, three_turns):
-    chat, (first, *_) = three_turns
+    chat, (_first, *_) = three_turns
     theirs = exchange(ChatBotFactory(), "theirs", "answer")
 
     assert branch(auth_client, chat.pk, theirs.pk).status_code == 404
@@ -357,7 +357,7 @@ def test_markdown_export_follows_the_current_branch_and_json_has_every_branch(au
 
 
 def test_the_shared_page_shows_the_current_branch(auth_client, api_client, user, mock_llm, three_turns):
-    chat, (first, second, third) = three_turns
+    chat, (_first, second, _third) = three_turns
     token = auth_client.post(f"/api/v1/chats/{chat.pk}/share/").json()["token"]
     edit(auth_client, chat.pk, second.pk, "q2, better")
 

@@ -1,5 +1,6 @@
 // One chat on the page: its heading (Rename, Share, Export, Delete), persona and settings line, the panel of
-// what the assistant knows, the messages (each answer with Copy, the last with Regenerate) and the
+// what the assistant knows, the messages (each of yours with Edit and its versions, views/message.js; each
+// answer with Copy, the last with Regenerate; older pages above, loaded on scrolling up) and the
 // message box (Enter sends, Shift+Enter new line; images attached, pasted or dropped) with Stop. It
 // draws what its controller (controllers/conversation.js) gives it and reports what the person did;
 // it asks the server nothing.
@@ -18,9 +19,10 @@ import { answersOf, answerView } from "./reply.js";
 
 /**
  * The handlers get what the person did: `onSend(text, images)` (the attached File objects), `onStop()`,
- * `onRegenerate()` (the last answer), `onEdit(turn, text)` and `onSwitchVersion(turn, promptId)` (a message's
- * new version, another version's branch), `onLoadOlder()` (scrolled to the top), `onRename(title)`, `onDelete()` (confirmed), `onExport()`, `onShare()`
- * (resolves to `{url}`), `onUnshare()`, and `onSaveContext(fields)`, which
+ * `onRegenerate()` (the last answer), `onEdit(turn, text)` and `onSwitchVersion(turn, promptId)` (a
+ * message's new version, another version's branch), `onLoadOlder()` (scrolled to the top),
+ * `onRename(title)`, `onDelete()` (confirmed), `onExport()`, `onShare()` (resolves to `{url}`),
+ * `onUnshare()`, and `onSaveContext(fields)`, which
  * resolves to the saved chat or rejects with the refusal (the panel shows its field errors).
  * A drawn turn (`addPendingTurn`, `showMessages`) has its `answer` (reply.js) and `stream(text)`.
  * `loadImage(image)` resolves to a URL that shows a stored image (a prompt's `images` entry).

@@ -78,7 +78,10 @@ export function messageView({ prompt, at, loadImage, onEdit, onSwitch }) {
     );
     box.addEventListener("keydown", (event) => {
       if (event.key === "Escape") (closeEditor(), editButton.focus());
-      else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) (event.preventDefault(), editor.requestSubmit());
+      else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        editor.requestSubmit();
+      }
     });
     text.replaceWith(editor);
     actions.hidden = true;

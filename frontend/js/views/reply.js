@@ -198,13 +198,20 @@ export function versionSwitcher({ labels, position, onGo, isBusy = () => false }
     if (isBusy() || target < 0 || target >= total) return;
     onGo(target);
   };
-  const button = (className, label, step) =>
-    h("button", { type: "button", class: className, "aria-label": label, onclick: () => go(step) }, className === "previous" ? "‹" : "›");
-  const previous = button("previous", labels.previous, -1);
-  const next = button("next", labels.next, 1);
+  const button = (className, label, arrow, step) =>
+    h("button", { type: "button", class: className, "aria-label": label, onclick: () => go(step) }, arrow);
+  const previous = button("previous", labels.previous, "‹", -1);
+  const next = button("next", labels.next, "›", 1);
   const counter = h("span", { class: "counter", "aria-hidden": "true" });
   const spoken = h("span", { class: "visually-hidden", "aria-live": "polite" });
-  const element = h("div", { class: "versions", role: "group", "aria-label": labels.group }, previous, counter, spoken, next);
+  const element = h(
+    "div",
+    { class: "versions", role: "group", "aria-label": labels.group },
+    previous,
+    counter,
+    spoken,
+    next,
+  );
   return {
     element,
     controls: [previous, next],
