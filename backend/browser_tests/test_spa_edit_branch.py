@@ -21,7 +21,7 @@ def test_an_edited_message_starts_a_branch_and_the_switch_between_them_is_kept(a
     expect(question).to_contain_text("Where should I go in May?")
 
     question.get_by_role("button", name="Edit").click()
-    editor = page.get_by_label("Edit message")
+    editor = page.get_by_label("Your edit")
     expect(editor).to_have_value("Where should I go in May?")
     editor.fill("Where should I go in October?")
     page.get_by_role("button", name="Save").click()
@@ -29,7 +29,7 @@ def test_an_edited_message_starts_a_branch_and_the_switch_between_them_is_kept(a
     answer = page.locator(".message.assistant").first
     expect(answer.locator(".markdown")).to_have_text("Mock reply: Where should I go in October?")
     expect(page.get_by_text("And in June?")).to_have_count(0)  # the old branch's turn is not shown
-    versions = question.get_by_role("group", name="Versions of this message")
+    versions = question.get_by_role("group", name="Versions", exact=True)
     expect(versions).to_be_visible()
     expect(versions.locator(".counter")).to_have_text("2 / 2")
     [sent] = upstream(mock_llm_process, "Where should I go in October?")

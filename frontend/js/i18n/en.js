@@ -119,7 +119,7 @@ export const en = {
   },
   conversation: {
     edit: "Edit",
-    editLabel: "Edit message",
+    editLabel: "Your edit",
     loadOlder: "Show earlier messages",
     stoppedAnnounced: "Stopped: what the assistant had written is kept.",
     answered: "The assistant answered: {text}",
@@ -220,7 +220,7 @@ export const en = {
     saved: "Saved.",
   },
   message: {
-    versions: "Versions of this message",
+    versions: "Versions",
     previous: "Previous version",
     next: "Next version",
     position: "Version {number} of {total}",

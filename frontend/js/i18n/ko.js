@@ -118,7 +118,7 @@ export const ko = {
   },
   conversation: {
     edit: "수정",
-    editLabel: "메시지 수정",
+    editLabel: "수정할 내용",
     loadOlder: "이전 메시지 보기",
     stoppedAnnounced: "중지했어요. 그때까지 쓴 답변은 남아 있어요.",
     answered: "어시스턴트의 답변: {text}",
@@ -219,7 +219,7 @@ export const ko = {
     saved: "저장했어요.",
   },
   message: {
-    versions: "이 메시지의 버전",
+    versions: "버전",
     previous: "이전 버전",
     next: "다음 버전",
     position: "버전 {number}/{total}",

@@ -22,15 +22,17 @@ export function messageView({ prompt, at, loadImage, onEdit, onSwitch }) {
     onGo: (target) => onSwitch(current.versions[target].id),
     isBusy: () => busy,
   });
-  const actions = h("div", { class: "message-actions" }, switcher.element, editButton);
+  // On the author's line ("You 14:02 ‹ 1 / 2 › Edit"): the message takes no more room for them.
+  const actions = h("span", { class: "message-actions" }, switcher.element, editButton);
+  const heading = author(t("conversation.you"), at);
+  heading.append(actions);
   const element = h(
     "li",
     { class: "message user" },
-    author(t("conversation.you"), at),
+    heading,
     toolResultsLine(prompt.tool_results),
     messageImages(prompt.images, loadImage),
     text,
-    actions,
   );
   const toolTurn = Boolean(prompt.tool_results?.length);
 
