@@ -125,7 +125,7 @@ def test_editing_the_context_and_system_prompt_changes_what_the_next_message_sen
     expect(panel).to_contain_text("Run a marathon")
     expect(panel).to_contain_text("Be brief.")
     expect(panel).to_contain_text("Changes apply to the next message")
-    page.get_by_role("button", name="Edit").click()
+    panel.get_by_role("button", name="Edit").click()
     expect(page.get_by_label("Current situation")).to_be_focused()
     page.get_by_label("Current situation").fill("I jog twice a week")
     page.get_by_label("Goal", exact=True).fill("Run a half marathon in May")
@@ -154,7 +154,7 @@ def test_editing_the_context_and_system_prompt_changes_what_the_next_message_sen
 
     page.get_by_role("button", name="Save").click()
     expect(panel.get_by_role("status")).to_have_text("Saved.")
-    expect(page.get_by_role("button", name="Edit")).to_be_focused()
+    expect(panel.get_by_role("button", name="Edit")).to_be_focused()
     expect(panel).to_contain_text("Run a half marathon in May")
     expect(panel).not_to_contain_text("Bad knee")
     expect(page.locator(".chat-meta")).to_contain_text("temperature 0.4")
@@ -170,10 +170,10 @@ def test_editing_the_context_and_system_prompt_changes_what_the_next_message_sen
     assert "Bad knee" not in context["content"]
     assert body["temperature"] == 0.4
 
-    page.get_by_role("button", name="Edit").click()
+    panel.get_by_role("button", name="Edit").click()
     page.get_by_label("Goal", exact=True).fill("Something else")
     page.keyboard.press("Escape")  # cancels: nothing saved
-    expect(page.get_by_role("button", name="Edit")).to_be_focused()
+    expect(panel.get_by_role("button", name="Edit")).to_be_focused()
     expect(panel).to_contain_text("Run a half marathon in May")
     assert chat.prompts.get(kind=PromptKind.GOAL).content == "Run a half marathon in May"
 

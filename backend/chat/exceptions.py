@@ -43,9 +43,21 @@ class ImageNotFound(ChatNotFound):
 
 
 class PromptNotRegenerable(ChatError):
-    """Only the newest message of a chat can be answered again."""
+    """Only the newest message of a chat's current branch can be answered again."""
 
     default_detail = _("Only the last message of a chat can be answered again.")
+
+
+class PromptNotEditable(ChatError):
+    """A turn that only brought tool results (an API client's tool loop) has no text to edit."""
+
+    default_detail = _("A turn of tool results cannot be edited: only the client that ran the tools can answer it.")
+
+
+class CursorNotFound(ChatError):
+    """A page's cursor that names no message of the chat."""
+
+    default_detail = _("Not a cursor of this chat.")
 
 
 class ChatLimitReached(ChatError):

@@ -18,8 +18,8 @@ def image_name(image: PromptImage) -> str:
 
 
 def chat_markdown(chat: ChatBot) -> str:
-    """Title, settings, context, then each turn with its time and model. `chat` comes from
-    `chat_detail_queryset_for` (prompts, replies and choices loaded)."""
+    """Title, settings, context, then each turn of the current branch with its time and model. `chat`
+    comes from `chat_with_branch` (prompts, replies and choices loaded)."""
     config = chat.config
     lines = [f"# {chat.title or 'Untitled chat'}", ""]
     lines.append(f"- Started: {_when(chat.created_at)}")
@@ -27,7 +27,7 @@ def chat_markdown(chat: ChatBot) -> str:
     lines.append(f"- Model: {config.model}, temperature {float(config.temperature):g}, max tokens {config.max_tokens}")
     if config.system_prompt:
         lines += ["", "## System prompt", "", config.system_prompt]
-    prompts = list(chat.prompts.all())
+    prompts = chat.shown_prompts
     context = {prompt.kind: prompt.content for prompt in prompts if prompt.kind in CONTEXT_KINDS}
     if context:
         lines += ["", "## Context", ""]

@@ -13,9 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Prefetch
 
+from chat.branches import branch_ids, branch_turn_batches
 from chat.images import image_tokens, stored_image_parts, user_content
 from chat.models import CONTEXT_KINDS, ChatBot, ChatSummary, Choice, Prompt, PromptImage, PromptKind, Reply
 from chat.tokens import REPLY_PRIMING, Counter, counter_for, message_tokens
@@ -96,38 +96,12 @@ class History:
         return self.fixed_tokens + summary_tokens + sum(turn.tokens for turn in turns)
 
 
-def _turns_sql(*, newest_first: bool) -> str:
-    """Context prompts first (newest first only), then answered messages after the summary, each
-    with its newest reply's first choice; but for one prompt (the one answered again, or none: -1).
-
-    Plain SQL (portable across SQLite and PostgreSQL): the ORM spent more CPU compiling this
-    query than the database spent running it, on every send (docs/performance.md).
-    """
-    prompt, reply, choice = Prompt._meta.db_table, Reply._meta.db_table, Choice._meta.db_table
-    order = (
-        "CASE WHEN p.kind = %s THEN 1 ELSE 0 END, p.created_at DESC, p.id DESC"
-        if newest_first
-        else "p.created_at, p.id"
-    )
-    kinds = "(p.kind <> %s OR p.id > %s)" if newest_first else "p.kind = %s AND p.id > %s AND p.id <= %s"
-    # Table names come from our models; every value is a query parameter.
-    return (
-        "SELECT p.id, p.kind, p.content, p.tokens, p.tokens_by, c.id, c.content, c.tokens, c.tokens_by "  # noqa: S608
-        f"FROM {prompt} p "
-        # the newest reply of each prompt (several after a regenerate)
-        f"LEFT JOIN {reply} r ON r.id = (SELECT MAX(r2.id) FROM {reply} r2 WHERE r2.prompt_id = p.id) "
-        f'LEFT JOIN {choice} c ON c.reply_id = r.id AND c."index" = 0 '
-        f"WHERE p.chatbot_id = %s AND p.id <> %s AND (p.kind <> %s OR r.id IS NOT NULL) AND {kinds} "
-        f"ORDER BY {order}"
-    )
-
-
-def _earlier_images(chat: ChatBot, *, reads_images: bool) -> dict[int, list[PromptImage]]:
-    """The chat's stored images by prompt (none read for a text-only model: they are not sent)."""
-    if not reads_images:
+def _images_of(prompt_ids: list[int], *, reads_images: bool) -> dict[int, list[PromptImage]]:
+    """The stored images of these prompts (none read for a text-only model: they are not sent)."""
+    if not reads_images or not prompt_ids:
         return {}
     by_prompt: dict[int, list[PromptImage]] = defaultdict(list)
-    for image in PromptImage.objects.filter(prompt__chatbot=chat).order_by("position", "id"):
+    for image in PromptImage.objects.filter(prompt_id__in=prompt_ids).order_by("position", "id"):
         by_prompt[image.prompt_id].append(image)
     return by_prompt
 
@@ -158,7 +132,7 @@ class _Counts:
 
 
 def _turn(row, counts: _Counts) -> Turn:
-    prompt_id, _kind, question, q_tokens, q_by, choice_id, answer, a_tokens, a_by = row
+    prompt_id, _parent, _kind, question, q_tokens, q_by, choice_id, answer, a_tokens, a_by = row
     answer = answer or ""
     tokens = message_tokens(counts.of(prompt_id, question, q_tokens, q_by, model=Prompt)) + message_tokens(
         counts.of(choice_id, answer, a_tokens, a_by, model=Choice)
@@ -184,47 +158,71 @@ def history_budget(*, model: str, max_tokens: int | None, counter: Counter) -> i
     return math.floor(room / counter.scale())
 
 
+class _Current:
+    """`after` not given: the chat's current branch goes on (chat.branches)."""
+
+
+CURRENT = _Current()
+
+
 def build_history(
-    *, chat: ChatBot, content: str, answering: int | None = None, images: tuple = (), image_parts: list | None = None
+    *,
+    chat: ChatBot,
+    content: str,
+    answering: int | None = None,
+    after: int | _Current | None = CURRENT,
+    images: tuple = (),
+    image_parts: list | None = None,
 ) -> History:
-    """System prompt, context, the summary, then as many earlier turns as the window allows
-    (newest kept, with their images), then `content` with `image_parts` (of `images`, which have a
-    width and a height). `answering`: the id of a stored prompt being answered again (regenerate),
-    which is then `content` and not one of the earlier turns."""
+    """System prompt, context, the summary, then as many earlier turns of a branch as the window
+    allows (newest kept, with their images), then `content` with `image_parts` (of `images`, which
+    have a width and a height).
+
+    The turns are those of the branch ending at `after` (the message `content` follows; None: it is
+    the first), by default the chat's current branch, or the branch above `answering` (a stored
+    prompt answered again: regenerate). They are read newest first, a batch at a time, until the
+    budget is full: never more of a long chat than is sent (unless a summary is to be written).
+    """
     config = chat.config
     counter = counter_for(config.model)
     counts = _Counts(counter)
-    earlier_images = _earlier_images(chat, reads_images=config.model in settings.OPENAI_VISION_MODELS)
+    reads_images = config.model in settings.OPENAI_VISION_MODELS
+    if isinstance(after, _Current):
+        after = (
+            Prompt.objects.filter(pk=answering).values_list("parent_id", flat=True).first()
+            if answering is not None
+            else chat.current_prompt_id
+        )
     new_images_tokens = _images_tokens(images, counter)
     summary = ChatSummary.objects.filter(chatbot=chat).first() if settings.CHAT_SUMMARY else None
     covers = summary.covers_until_prompt_id if summary else 0
-
-    context: dict[str, str] = {}
-    rows: list = []
+    context = dict(Prompt.objects.filter(chatbot=chat).exclude(kind=PromptKind.MESSAGE).values_list("kind", "content"))
+    head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
     budget = history_budget(model=config.model, max_tokens=config.max_tokens, counter=counter)
-    with connection.cursor() as cursor:
-        message = PromptKind.MESSAGE.value
-        cursor.execute(_turns_sql(newest_first=True), [chat.pk, answering or -1, message, message, covers, message])
-        head_done = False
-        used = 0
-        overflow = False
-        while not overflow and (batch := cursor.fetchmany(100)):
-            for row in batch:
-                if row[1] != PromptKind.MESSAGE:
-                    context[row[1]] = row[2]
-                    continue
-                if not head_done:  # context rows come first: the fixed part is known now
-                    head_done = True
-                    head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
-                    used = fixed + new_images_tokens + _summary_room(summary, counter)
-                turn = _with_images(_turn(row, counts), earlier_images, counter)
-                if used + turn.tokens > budget:
-                    overflow = True
+    used = fixed + new_images_tokens + _summary_room(summary, counter)
+
+    rows: list[Turn] = []
+    rest: list[Turn] = []  # past the budget: what a new summary may fold
+    batches = branch_turn_batches(chat_id=chat.pk, leaf_id=after)
+    for batch in batches:
+        earlier_images = _images_of([row[0] for row in batch], reads_images=reads_images)
+        for row in batch:
+            if covers and row[0] <= covers:
+                if row[0] == covers:  # the summary covers this turn and the ones before it
+                    batches.close()
                     break
-                used += turn.tokens
-                rows.append(turn)
-    if not head_done:
-        head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
+                summary, covers = None, 0  # a summary of another branch: not this one's
+            if row[2] != PromptKind.MESSAGE or row[6] is None:  # not answered: not history
+                continue
+            turn = _with_images(_turn(row, counts), earlier_images, counter)
+            if rest or used + turn.tokens > budget:
+                if not settings.CHAT_SUMMARY:
+                    batches.close()
+                    break
+                rest.append(turn)
+                continue
+            used += turn.tokens
+            rows.append(turn)
     turns = rows[::-1]  # oldest first
     history = History(
         head=head,
@@ -238,8 +236,8 @@ def build_history(
         content_tokens=content_tokens,
         budget=budget,
     )
-    if overflow and settings.CHAT_SUMMARY:
-        history = _with_fold(history, chat=chat, answering=answering, covers=covers, budget=budget, counts=counts)
+    if rest:
+        history = _with_fold(history, older=rest[::-1], budget=budget)
     counts.save()
     return history
 
@@ -265,9 +263,10 @@ def _summary_room(summary: ChatSummary | None, counter: Counter) -> int:
     return message_tokens(heading + max(stored, settings.CHAT_SUMMARY_MAX_TOKENS))
 
 
-def _with_fold(history: History, *, chat, answering, covers: int, budget: int, counts: _Counts) -> History:
+def _with_fold(history: History, *, older: list[Turn], budget: int) -> History:
     """Turns no longer fit: keep the newest within KEEP_AFTER_SUMMARY of the room for turns, and fold
-    the older ones (those not in the summary yet, oldest first, up to CHAT_SUMMARY_INPUT_TOKENS)."""
+    the older ones (those not in the summary yet, `older` and the rest not kept, oldest first, up to
+    CHAT_SUMMARY_INPUT_TOKENS)."""
     room = budget - history.fixed_tokens - _summary_room(None, history.counter)
     keep_limit = room * KEEP_AFTER_SUMMARY
     kept: list[Turn] = []
@@ -278,23 +277,14 @@ def _with_fold(history: History, *, chat, answering, covers: int, budget: int, c
         used += turn.tokens
         kept.append(turn)
     kept.reverse()
-    # Fold from the oldest turn after the summary up to the newest one not kept.
-    boundary = (kept[0].prompt_id - 1) if kept else (history.turns[-1].prompt_id if history.turns else 2**62)
+    candidates = older + history.turns[: len(history.turns) - len(kept)]
     to_fold: list[Turn] = []
     folded_tokens = 0
-    with connection.cursor() as cursor:
-        message = PromptKind.MESSAGE.value
-        cursor.execute(_turns_sql(newest_first=False), [chat.pk, answering or -1, message, message, covers, boundary])
-        while batch := cursor.fetchmany(50):
-            for row in batch:
-                turn = _turn(row, counts)
-                if to_fold and folded_tokens + turn.tokens > settings.CHAT_SUMMARY_INPUT_TOKENS:
-                    batch = None
-                    break
-                folded_tokens += turn.tokens
-                to_fold.append(turn)
-            if batch is None:
-                break
+    for turn in candidates:
+        if to_fold and folded_tokens + turn.tokens > settings.CHAT_SUMMARY_INPUT_TOKENS:
+            break
+        folded_tokens += turn.tokens
+        to_fold.append(turn)
     return dataclasses.replace(history, kept=kept, to_fold=to_fold)
 
 
@@ -322,7 +312,8 @@ def conversation_until(*, reply: Reply) -> list[dict]:
     system prompt, which an API-made chat took from them). Past what the model's context window leaves
     (as for a send) the oldest turns are left out (whole turns, never a tool result without its call)."""
     chat = ChatBot.objects.select_related("config").get(pk=reply.chatbot_id)
-    prompts = list(Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE, pk__lte=reply.prompt_id).order_by("pk"))
+    branch = [pk for pk, _ in branch_ids(chat_id=chat.pk, leaf_id=reply.prompt_id)]  # the reply's branch
+    prompts = list(Prompt.objects.filter(pk__in=branch, kind=PromptKind.MESSAGE).order_by("pk"))
     first_choices = Prefetch("choices", queryset=Choice.objects.filter(index=0))
     answers = list(Reply.objects.filter(prompt__in=prompts).order_by("pk").prefetch_related(first_choices))
     newest = {answer.prompt_id: answer for answer in answers}  # each prompt's newest answer

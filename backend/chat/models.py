@@ -77,6 +77,9 @@ class ChatBot(models.Model):
     # The persona the chat started from and the values filled in (its rendered prompt is in Config).
     persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     persona_values = models.JSONField(default=dict, blank=True)
+    # The leaf of the branch the user is on (chat.branches): what the detail shows, the model reads
+    # next and a send goes on from. Null until the first message.
+    current_prompt = models.ForeignKey("Prompt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Last activity: bumped by every message, so lists show the most recently active first.
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,6 +131,9 @@ class Prompt(models.Model):
 
     chatbot = models.ForeignKey(ChatBot, on_delete=models.CASCADE, related_name="prompts")
     kind = models.CharField(max_length=20, choices=PromptKind.choices, default=PromptKind.MESSAGE)
+    # The message this one follows on its branch (null: the first); an edit is a sibling of the
+    # message it edits (same parent). Context prompts have none. See chat.branches.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
     # Empty for a turn that only brings tool results (an OpenAI-style tool loop's follow-up).
     content = models.TextField(blank=True)
     # The tool results the client sent with this turn (`role: "tool"` messages): [{tool_call_id, content}].

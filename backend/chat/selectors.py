@@ -4,7 +4,19 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from chat.models import ChatBot, ChatSummary, Choice, DailyUsage, Prompt, PromptImage, PromptKind, Reply, SharedChat
+from chat.branches import branch_page, versions_of
+from chat.models import (
+    CONTEXT_KINDS,
+    ChatBot,
+    ChatSummary,
+    Choice,
+    DailyUsage,
+    Prompt,
+    PromptImage,
+    PromptKind,
+    Reply,
+    SharedChat,
+)
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -39,11 +51,34 @@ def image_of(user, *, chat_id: int, image_id: int) -> PromptImage | None:
 
 
 def chat_detail_queryset_for(user) -> QuerySet[ChatBot]:
-    return (
-        ChatBot.objects.owned_by(user)
-        .select_related("config", "persona", "summary")
-        .prefetch_related(Prefetch("prompts", queryset=prompts_with_replies()))
-    )
+    """The user's chats with what the detail shows besides its prompts (`chat_with_branch` adds them)."""
+    return ChatBot.objects.owned_by(user).select_related("config", "persona", "summary")
+
+
+def chat_with_branch(
+    chat: ChatBot, *, turns: int | None = None, before: int | None = None, context: bool = True
+) -> ChatBot:
+    """`chat` with `shown_prompts`: its context prompts (unless `context` is false), then the messages
+    of its current branch, oldest first: all of them, or the newest `turns` (above the message
+    `before`); each with its replies, images and versions. `older`: the message the next older page
+    ends before (None: nothing older). Reads the branch, not the chat: a page costs the same in a
+    chat of ten turns or two thousand."""
+    ids, older = branch_page(chat=chat, turns=turns, before=before)
+    wanted = Q(pk__in=ids)
+    if context:
+        wanted |= Q(kind__in=CONTEXT_KINDS)
+    prompts = list(prompts_with_replies().filter(wanted, chatbot=chat)) if ids or context else []
+    versions_of(chat_id=chat.pk, prompts=prompts)
+    chat.shown_prompts, chat.older = prompts, older
+    return chat
+
+
+def chat_with_every_branch(chat: ChatBot) -> ChatBot:
+    """`chat` with `shown_prompts`: every prompt, of every branch (the JSON export), with versions."""
+    prompts = list(prompts_with_replies().filter(chatbot=chat))
+    versions_of(chat_id=chat.pk, prompts=prompts)
+    chat.shown_prompts, chat.older = prompts, None
+    return chat
 
 
 def chat_summary(chat: ChatBot) -> ChatSummary | None:
@@ -55,17 +90,14 @@ def chat_summary(chat: ChatBot) -> ChatSummary | None:
 
 
 def shared_chat_for(token: str) -> ChatBot | None:
-    """The chat a live link's token opens, with its messages and their answers; None for any other token.
+    """The chat a live link's token opens, with the messages of its current branch and their answers;
+    None for any other token.
 
     Only the conversation: the typed context prompts (what the owner told the bot about themselves)
     and the persona stay private. The chat as it is now, so a later message shows and a revoke hides all.
     """
-    messages = prompts_with_replies().filter(kind=PromptKind.MESSAGE)
-    return (
-        ChatBot.objects.filter(shared_link__token_hash=SharedChat.hash_of(token))
-        .prefetch_related(Prefetch("prompts", queryset=messages))
-        .first()
-    )
+    chat = ChatBot.objects.filter(shared_link__token_hash=SharedChat.hash_of(token)).first()
+    return chat_with_branch(chat, context=False) if chat is not None else None
 
 
 def daily_usage_for(user, *, days: int) -> list[dict]:

@@ -265,7 +265,16 @@ export function listChats({ search = "", page = 1 } = {}) {
 }
 
 export const createChat = (fields) => json("/chats/", { method: "POST", body: fields });
-export const getChat = (id) => json(`/chats/${id}/`);
+/** Query string of a page of a chat's turns: the newest `turns`, or those `before` a cursor (`older`). */
+function pageQuery({ turns, before } = {}) {
+  const query = new URLSearchParams();
+  if (turns) query.set("turns", String(turns));
+  if (before) query.set("before", before);
+  return query.size ? `?${query}` : "";
+}
+
+/** The chat with its current branch: every turn, or a page (`{turns, before}`; `older` is the next cursor). */
+export const getChat = (id, page) => json(`/chats/${id}/${pageQuery(page)}`);
 export const updateChat = (id, fields) => json(`/chats/${id}/`, { method: "PATCH", body: fields });
 export const deleteChat = (id) => json(`/chats/${id}/`, { method: "DELETE" });
 export const deleteAllChats = () => json("/chats/", { method: "DELETE" });
@@ -332,6 +341,23 @@ export function streamRegenerate(id, promptId, { signal, onDelta }) {
   return streamed(`/chats/${id}/messages/${promptId}/regenerate/`, undefined, { signal, onDelta }, () =>
     regenerate(id, promptId, { signal }),
   );
+}
+
+/** A new version of message `promptId`: it and its answer become the current branch. */
+export function editMessage(id, promptId, content, { signal } = {}) {
+  return json(`/chats/${id}/messages/${promptId}/edit/`, { method: "POST", body: { content }, signal });
+}
+
+/** `editMessage`, the answer read as server-sent events like a send (`onDelta` per piece). */
+export function streamEdit(id, promptId, content, { signal, onDelta }) {
+  return streamed(`/chats/${id}/messages/${promptId}/edit/`, { content }, { signal, onDelta }, () =>
+    editMessage(id, promptId, content, { signal }),
+  );
+}
+
+/** Show the branch through version `promptId` (the server remembers it); resolves to the chat (a page of it). */
+export function switchBranch(id, promptId, page) {
+  return json(`/chats/${id}/branch/${pageQuery(page)}`, { method: "POST", body: { prompt_id: promptId } });
 }
 
 async function streamed(path, body, { signal, onDelta }, plain) {

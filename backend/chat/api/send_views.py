@@ -24,12 +24,21 @@ from chat.api.event_stream import event_stream_response, prompt_events
 from chat.api.rate_limit import rate_limit_headers
 from chat.api.serializers import (
     MessageCreateSerializer,
+    MessageEditSerializer,
     MessageWithImagesSerializer,
     PromptSerializer,
     QuotaExceededSerializer,
 )
 from chat.gateway import get_gateway
-from chat.sending import SendAttempt, SendPlan, regenerate_prepare, send_complete, send_prepare, send_stream
+from chat.sending import (
+    SendAttempt,
+    SendPlan,
+    edit_prepare,
+    regenerate_prepare,
+    send_complete,
+    send_prepare,
+    send_stream,
+)
 from core.parsers import StrictJSONParser
 from core.schema import ErrorDetailSerializer
 
@@ -200,3 +209,37 @@ class RegenerateView(AsyncSendView):
     )
     async def post(self, request, pk: int, prompt_id: int):
         return await self.send(request, lambda user: regenerate_prepare(user=user, chat_id=pk, prompt_id=prompt_id))
+
+
+class EditView(AsyncSendView):
+    """Send a new version of one of the chat's messages: it and its answer become the current branch.
+
+    Like a send: one completion from the daily quota (given back if the model fails), JSON or a
+    stream, 429 when none is left. The new version is a sibling of the old one (`versions` lists
+    them); the old one and everything after it stay on their own branch (`POST .../branch/`).
+    """
+
+    parser_classes = [StrictJSONParser]
+
+    def build(self, user, chat_id: int, prompt_id: int) -> SendPlan:
+        serializer = MessageEditSerializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return edit_prepare(
+            user=user, chat_id=chat_id, prompt_id=prompt_id, content=serializer.validated_data["content"]
+        )
+
+    @extend_schema(
+        request=MessageEditSerializer,
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            **SEND_RESPONSES,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Invalid input: `{"field": ["message"]}`; or `{"detail": "..."}` for a body that is not '
+                "JSON or a turn of tool results.",
+            ),
+            404: OpenApiResponse(ErrorDetailSerializer, description="No such chat of yours, or message in it."),
+        },
+    )
+    async def post(self, request, pk: int, prompt_id: int):
+        return await self.send(request, lambda user: self.build(user, pk, prompt_id))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat.branches import cursor_for, prompt_id_of_cursor
 from chat.exceptions import ImageRefused, ImageTooLarge
 from chat.images import CheckedImage, images_checked
 from chat.models import (
@@ -23,6 +24,7 @@ from chat.models import (
 from chat.personas import VALUE_MAX_CHARS
 from chat.selectors import chat_summary
 from core.serializer_fields import (
+    PresentMeansGivenMixin,
     StrictCharField,
     StrictChoiceField,
     StrictFloatField,
@@ -77,8 +79,21 @@ class PromptImageSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+class PromptVersionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
 class PromptSerializer(serializers.ModelSerializer):
     images = serializers.SerializerMethodField(help_text="The images sent with the message, in order.")
+    versions = PromptVersionSerializer(
+        many=True,
+        read_only=True,
+        source="loaded_versions",
+        default=list,
+        help_text="A message's versions (it and its edits: siblings on the branches), oldest first; "
+        "`POST .../branch/` with one's id shows its branch. Empty for a context prompt.",
+    )
     reply = ReplySerializer(
         read_only=True, allow_null=True, help_text="The newest answer; null until (unless) the model answered."
     )
@@ -88,7 +103,7 @@ class PromptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Prompt
-        fields = ["id", "kind", "content", "tool_results", "created_at", "images", "reply", "replies"]
+        fields = ["id", "kind", "content", "tool_results", "created_at", "images", "versions", "reply", "replies"]
 
     @extend_schema_field(PromptImageSerializer(many=True))
     def get_images(self, prompt: Prompt) -> list[dict]:
@@ -186,11 +201,34 @@ class ChatDetailSerializer(serializers.ModelSerializer):
     context = serializers.SerializerMethodField()
     persona = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
-    prompts = PromptSerializer(many=True, read_only=True)
+    prompts = PromptSerializer(
+        many=True,
+        read_only=True,
+        source="shown_prompts",
+        help_text="The context prompts, then the messages of the current branch, oldest first (with `?turns=`: "
+        "its newest turns).",
+    )
+    older = serializers.SerializerMethodField(
+        help_text="With `?turns=`: the cursor of the older turns (`?turns=N&before=<older>`); null when there are none."
+    )
 
     class Meta:
         model = ChatBot
-        fields = ["id", "title", "created_at", "updated_at", "config", "context", "persona", "summary", "prompts"]
+        fields = [
+            "id",
+            "title",
+            "created_at",
+            "updated_at",
+            "config",
+            "context",
+            "persona",
+            "summary",
+            "prompts",
+            "older",
+        ]
+
+    def get_older(self, chat: ChatBot) -> str | None:
+        return cursor_for(chat.older) if getattr(chat, "older", None) is not None else None
 
     @extend_schema_field(EarlierTurnsSummarySerializer(allow_null=True))
     def get_summary(self, chat: ChatBot) -> dict | None:
@@ -204,7 +242,7 @@ class ChatDetailSerializer(serializers.ModelSerializer):
     @extend_schema_field(ChatContextSerializer)
     def get_context(self, chat: ChatBot) -> dict[str, str | None]:
         # Read from the prefetched prompts: no extra query.
-        stored = {prompt.kind: prompt.content for prompt in chat.prompts.all() if prompt.kind in CONTEXT_KINDS}
+        stored = {prompt.kind: prompt.content for prompt in chat.shown_prompts if prompt.kind in CONTEXT_KINDS}
         return {kind.value: stored.get(kind) for kind in CONTEXT_KINDS}
 
 
@@ -268,6 +306,38 @@ class MessageWithImagesSerializer(MessageCreateSerializer):
         return images_checked(upload.read() for upload in uploads)
 
 
+class StrictQueryCharField(PresentMeansGivenMixin, StrictCharField):
+    """Text from a query string: `?before=` given empty is an empty value (refused), not an absent one."""
+
+
+class ChatDetailQuerySerializer(serializers.Serializer):
+    """The detail's paging: the newest `turns` of the current branch, or those before a cursor."""
+
+    turns = StrictQueryIntegerField(
+        min_value=1, max_value=100, required=False, help_text="Only this many turns (1 to 100), newest."
+    )
+    before = StrictQueryCharField(max_length=40, required=False, help_text="`older` of the previous page.")
+
+    def validate_before(self, value: str) -> int:
+        prompt_id = prompt_id_of_cursor(value)
+        if prompt_id is None:
+            raise serializers.ValidationError(_("Not a cursor of this chat."))
+        return prompt_id
+
+    def validate(self, attrs):
+        if "before" in attrs and "turns" not in attrs:
+            raise serializers.ValidationError({"turns": [_("A cursor needs turns.")]})
+        return attrs
+
+
+class MessageEditSerializer(MessageCreateSerializer):
+    """The new version of a message: its text."""
+
+
+class BranchSwitchSerializer(serializers.Serializer):
+    prompt_id = StrictIntegerField(min_value=1, help_text="A version (`versions[].id`) of one of the chat's messages.")
+
+
 class ChatListQuerySerializer(serializers.Serializer):
     """The list's query string. Search text is capped: a LIKE pattern has limits of its own."""
 
@@ -312,11 +382,19 @@ class ReplyExportSerializer(ReplySerializer):
 class PromptExportSerializer(PromptSerializer):
     reply = ReplyExportSerializer(read_only=True, allow_null=True)
 
+    class Meta(PromptSerializer.Meta):
+        fields = [*PromptSerializer.Meta.fields, "parent"]
+        extra_kwargs = {"parent": {"help_text": "The message this one follows on its branch (null: the first)."}}
+
 
 class ChatExportSerializer(ChatDetailSerializer):
-    """Every stored field of a chat, for `?format=json` exports."""
+    """Every stored field of a chat, for `?format=json` exports: every branch (`parent` links them)."""
 
-    prompts = PromptExportSerializer(many=True, read_only=True)
+    prompts = PromptExportSerializer(many=True, read_only=True, source="shown_prompts")
+
+    class Meta(ChatDetailSerializer.Meta):
+        fields = [*(f for f in ChatDetailSerializer.Meta.fields if f != "older"), "current_prompt"]
+        extra_kwargs = {"current_prompt": {"help_text": "The last message of the current branch."}}
 
 
 # --- Share links --------------------------------------------------------------------------------
@@ -346,7 +424,7 @@ class SharedPromptSerializer(serializers.ModelSerializer):
 class SharedChatSerializer(serializers.ModelSerializer):
     """What a link shows: the title and the conversation; nothing of the owner, no ids, no context."""
 
-    prompts = SharedPromptSerializer(many=True, read_only=True)
+    prompts = SharedPromptSerializer(many=True, read_only=True, source="shown_prompts")
 
     class Meta:
         model = ChatBot

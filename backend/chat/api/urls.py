@@ -13,6 +13,12 @@ urlpatterns = [
         send_views.RegenerateView.as_view(),
         name="chat-message-regenerate",
     ),
+    path(
+        "chats/<int:pk>/messages/<int:prompt_id>/edit/",
+        send_views.EditView.as_view(),
+        name="chat-message-edit",
+    ),
+    path("chats/<int:pk>/branch/", views.BranchView.as_view(), name="chat-branch"),
     path("chats/<int:pk>/images/<int:image_id>/", views.ChatImageView.as_view(), name="chat-image"),
     path("chats/<int:pk>/export/", views.ChatExportView.as_view(), name="chat-export"),
     path("chats/<int:pk>/share/", share_views.ChatShareView.as_view(), name="chat-share"),

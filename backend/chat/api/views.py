@@ -15,7 +15,9 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from chat.api.serializers import (
+    BranchSwitchSerializer,
     ChatCreateSerializer,
+    ChatDetailQuerySerializer,
     ChatDetailSerializer,
     ChatExportSerializer,
     ChatListQuerySerializer,
@@ -27,12 +29,21 @@ from chat.api.serializers import (
     PersonaSerializer,
     UsageQuerySerializer,
 )
+from chat.branches import chat_branch_switch
 from chat.exceptions import ImageNotFound
 from chat.export import chat_markdown, image_name
 from chat.images import stored_image_bytes
 from chat.personas import personas_available
-from chat.selectors import chat_detail_queryset_for, chat_list_for, daily_usage_for, image_of
+from chat.selectors import (
+    chat_detail_queryset_for,
+    chat_list_for,
+    chat_with_branch,
+    chat_with_every_branch,
+    daily_usage_for,
+    image_of,
+)
 from chat.services import chat_create, chat_delete_all, chat_update
+from core.schema import ErrorDetailSerializer
 from core.throttling import FailOpenThrottleMixin
 
 
@@ -72,7 +83,7 @@ class ChatListView(generics.ListCreateAPIView):
         serializer = ChatCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         chat = chat_create(user=request.user, **serializer.validated_data)
-        chat = chat_detail_queryset_for(request.user).get(pk=chat.pk)
+        chat = chat_with_branch(chat_detail_queryset_for(request.user).get(pk=chat.pk))
         return Response(ChatDetailSerializer(chat, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -92,9 +103,17 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
     def get_queryset(self):
         return chat_detail_queryset_for(self.request.user)
 
-    @extend_schema(responses={200: ChatDetailSerializer})
+    @extend_schema(
+        parameters=[ChatDetailQuerySerializer],
+        responses={200: ChatDetailSerializer},
+        description="The chat with every turn of its current branch; with `?turns=N` only the newest N, and "
+        "`older` the cursor of the ones before them (`?turns=N&before=<older>`).",
+    )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        query = ChatDetailQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chat = chat_with_branch(self.get_object(), **query.validated_data)
+        return Response(ChatDetailSerializer(chat, context={"request": request}).data)
 
     @extend_schema(
         request=ChatWriteSerializer,
@@ -106,12 +125,34 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
         serializer = ChatWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         chat_update(chat=chat, **serializer.validated_data)
-        chat = self.get_queryset().get(pk=chat.pk)
+        chat = chat_with_branch(self.get_queryset().get(pk=chat.pk))
         return Response(ChatDetailSerializer(chat, context={"request": request}).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
     def delete(self, request, *args, **kwargs):
         return super().delete(request, *args, **kwargs)
+
+
+class BranchView(APIView):
+    """Show another branch: the one through a version of a message (its newest versions below it)."""
+
+    @extend_schema(
+        request=BranchSwitchSerializer,
+        parameters=[ChatDetailQuerySerializer],
+        description="Answers the chat's detail as `GET` does, with the same `?turns=` paging.",
+        responses={
+            200: ChatDetailSerializer,
+            404: OpenApiResponse(ErrorDetailSerializer, description="No such chat of yours, or message in it."),
+        },
+    )
+    def post(self, request, pk: int):
+        serializer = BranchSwitchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        query = ChatDetailQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chat = chat_branch_switch(user=request.user, chat_id=pk, prompt_id=serializer.validated_data["prompt_id"])
+        chat = chat_with_branch(chat_detail_queryset_for(request.user).get(pk=chat.pk), **query.validated_data)
+        return Response(ChatDetailSerializer(chat, context={"request": request}).data)
 
 
 class PersonasView(APIView):
@@ -147,7 +188,8 @@ class UsageView(APIView):
 
 
 class ChatExportView(generics.RetrieveAPIView):
-    """The whole chat as a file: Markdown to read (default), or JSON with every stored field."""
+    """The whole chat as a file: Markdown to read (default; the current branch), or JSON with every
+    stored field (every branch, with `parent` to rebuild them)."""
 
     def get_queryset(self):
         return chat_detail_queryset_for(self.request.user)
@@ -168,11 +210,11 @@ class ChatExportView(generics.RetrieveAPIView):
         query.is_valid(raise_exception=True)
         chat = self.get_object()
         if query.validated_data["format"] == "json":
-            data = ChatExportSerializer(chat, context={"request": request}).data
+            data = ChatExportSerializer(chat_with_every_branch(chat), context={"request": request}).data
             body = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
             response = HttpResponse(body, content_type="application/json; charset=utf-8")
         else:
-            response = HttpResponse(chat_markdown(chat), content_type="text/markdown; charset=utf-8")
+            response = HttpResponse(chat_markdown(chat_with_branch(chat)), content_type="text/markdown; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chat-{chat.pk}.{query.validated_data["format"]}"'
         return response
 

@@ -1,6 +1,6 @@
 """The send pipeline, one path from a user's message to a stored, counted reply (its modules, in order).
 
-Every way of asking the model goes through here: the REST send and regenerate (plain and
+Every way of asking the model goes through here: the REST send, edit and regenerate (plain and
 streamed) and the OpenAI-compatible endpoint. It reads in the order a send happens, and no
 database work, lock or transaction spans the model call:
 
@@ -18,13 +18,14 @@ database work, lock or transaction spans the model call:
 
 from chat.sending.ask import send_complete, send_stream, started
 from chat.sending.plan import SendPlan, SendResult
-from chat.sending.prepare import SendAttempt, completion_prepare, regenerate_prepare, send_prepare
+from chat.sending.prepare import SendAttempt, completion_prepare, edit_prepare, regenerate_prepare, send_prepare
 
 __all__ = [
     "SendAttempt",
     "SendPlan",
     "SendResult",
     "completion_prepare",
+    "edit_prepare",
     "regenerate_prepare",
     "send_complete",
     "send_prepare",

@@ -33,6 +33,7 @@ class SendPlan:
     title: str = ""  # a new (or untitled) chat's title; "" takes it from `content`
     response_id: str = ""  # a Responses API call's `resp_...` id, stored on its reply
     images: tuple[CheckedImage, ...] = ()  # sent with `content`, stored with the prompt
+    edit_of: int | None = None  # the message `content` is a new version of: stored as its sibling
 
     @property
     def chat_title(self) -> str:

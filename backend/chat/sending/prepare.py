@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, service_ceilings
-from chat.exceptions import ChatNotFound, PromptNotFound, PromptNotRegenerable
+from chat.exceptions import ChatNotFound, PromptNotEditable, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
 from chat.history import build_history
 from chat.images import CheckedImage, checked_image_parts, ensure_model_reads_images, stored_image_parts
@@ -60,11 +60,18 @@ def _reserve(*, user, request: CompletionRequest, images: int = 0) -> tuple[Comp
 
 
 def _reserved_plan(
-    *, user, chat: ChatBot, content: str, prompt_id: int | None = None, images: tuple[CheckedImage, ...] = ()
+    *,
+    user,
+    chat: ChatBot,
+    content: str,
+    prompt_id: int | None = None,
+    images: tuple[CheckedImage, ...] = (),
+    edit_of: Prompt | None = None,
 ) -> SendPlan:
     """Build the chat's request for `content` (with its new `images`, or a regenerated prompt's stored
     ones) and reserve a completion for it. `prompt_id`: a stored prompt answered again (it is not
-    history then)."""
+    history then). `edit_of`: the message `content` is a new version of (the history is its branch
+    up to it)."""
     config = chat.config
     stored = list(PromptImage.objects.filter(prompt_id=prompt_id)) if prompt_id is not None else []
     if images or stored:
@@ -73,6 +80,7 @@ def _reserved_plan(
         chat=chat,
         content=content,
         answering=prompt_id,
+        **({"after": edit_of.parent_id} if edit_of is not None else {}),
         images=images or tuple(stored),
         image_parts=checked_image_parts(images) if images else stored_image_parts(stored),
     )
@@ -93,6 +101,7 @@ def _reserved_plan(
         history=history,
         counted_tokens=history.counted_tokens(),
         images=images,
+        edit_of=edit_of.pk if edit_of is not None else None,
     )
 
 
@@ -103,18 +112,33 @@ def send_prepare(*, user, chat_id: int, content: str, images: tuple[CheckedImage
 
 
 def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
-    """Ask again for the chat's last message, with the history before it (ChatNotFound, PromptNotFound,
-    PromptNotRegenerable, QuotaExceeded). It costs a completion like any send."""
+    """Ask again for the last message of the chat's current branch, with the history before it
+    (ChatNotFound, PromptNotFound, PromptNotRegenerable, QuotaExceeded). It costs a completion like any send."""
     chat = _owned_chat(user, chat_id)
-    messages = Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE)
-    prompt = messages.filter(pk=prompt_id).first()
-    if prompt is None:
-        raise PromptNotFound()
-    if messages.order_by("-created_at", "-id").values_list("pk", flat=True).first() != prompt.pk:
+    prompt = _owned_message(chat, prompt_id)
+    if prompt.pk != chat.current_prompt_id:
         raise PromptNotRegenerable()
     if prompt.tool_results:  # the tools are the API client's: only it can answer this turn again
         raise PromptNotRegenerable(_("A turn of tool results is answered again by the client that ran the tools."))
     return _reserved_plan(user=user, chat=chat, content=prompt.content, prompt_id=prompt.pk)
+
+
+def edit_prepare(*, user, chat_id: int, prompt_id: int, content: str) -> SendPlan:
+    """A new version of one of the chat's messages, `content`, sent with the history of its branch
+    before it (ChatNotFound, PromptNotFound, PromptNotEditable, QuotaExceeded). Stored as a sibling
+    of the message, it becomes the current branch; what followed the old version stays on its own."""
+    chat = _owned_chat(user, chat_id)
+    prompt = _owned_message(chat, prompt_id)
+    if prompt.tool_results:
+        raise PromptNotEditable()
+    return _reserved_plan(user=user, chat=chat, content=content, edit_of=prompt)
+
+
+def _owned_message(chat: ChatBot, prompt_id: int) -> Prompt:
+    prompt = Prompt.objects.filter(chatbot=chat, kind=PromptKind.MESSAGE, pk=prompt_id).first()
+    if prompt is None:
+        raise PromptNotFound()
+    return prompt
 
 
 def completion_prepare(

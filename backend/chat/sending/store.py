@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.allowances import prompt_tokens_estimate, reply_cost, text_tokens_estimate
+from chat.branches import versions_of
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
 from chat.gateway import Completion, CompletionChoice
 from chat.images import images_discard, images_link, images_save
@@ -64,6 +65,7 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
     }
     refusal: Exception = ChatDeletedMidAnswer()
     named = False
+    parent_id = None
     with transaction.atomic():
         chat_id = plan.chat_id
         if chat_id is None:
@@ -89,6 +91,8 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
             # A regenerate's prompt may have been deleted with its chat meanwhile.
             if touched and plan.prompt_id is not None:
                 touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
+            if touched and plan.prompt_id is None:
+                touched, parent_id = _parent_of_new(plan, chat_id)
             if not touched:
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
                 chat_id = None
@@ -103,7 +107,9 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
                     # counted already when the request was built (an OpenAI-style call's: now)
                     tokens=plan.history.content_tokens if plan.history is not None else counter.count(plan.content),
                     tokens_by=counter.by,
+                    parent_id=parent_id,
                 )
+                _made_current(prompt, edited=plan.edit_of is not None)
                 prompt.loaded_images = images_link(prompt_id=prompt.pk, images=plan.images, names=image_files)
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
@@ -147,7 +153,27 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
     else:
         prompt.answers  # noqa: B018 - read here, on the database thread, not when the async view serialises
         prompt.attached_images  # noqa: B018
+        versions_of(chat_id=prompt.chatbot_id, prompts=[prompt])
     return prompt
+
+
+def _parent_of_new(plan: SendPlan, chat_id: int) -> tuple[bool, int | None]:
+    """Where the new message goes (chat.branches), read under the chat's row lock (the update that
+    touched it): an edit beside the message it edits, a send after the current branch's leaf as it is
+    now (two sends at once follow one another). False: the chat is gone."""
+    if plan.edit_of is not None:
+        parents = list(Prompt.objects.filter(pk=plan.edit_of, chatbot_id=chat_id).values_list("parent_id", flat=True))
+    else:
+        parents = list(ChatBot.objects.filter(pk=chat_id).values_list("current_prompt_id", flat=True))
+    return bool(parents), (parents[0] if parents else None)
+
+
+def _made_current(prompt: Prompt, *, edited: bool) -> None:
+    ChatBot.objects.filter(pk=prompt.chatbot_id).update(current_prompt=prompt)
+    if edited:  # its versions: the siblings it joins (a send's new message is its branch's only one)
+        versions_of(chat_id=prompt.chatbot_id, prompts=[prompt])
+    else:
+        prompt.loaded_versions = [{"id": prompt.pk, "created_at": prompt.created_at}]
 
 
 async def store_once(plan: SendPlan, completion: Completion, *, delivered: bool) -> Prompt:

@@ -34,6 +34,20 @@ class PromptFactory(factory.django.DjangoModelFactory):
     kind = PromptKind.MESSAGE
     content = factory.Sequence(lambda n: f"message {n}")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A message goes on from the chat's current branch and ends it, as a send's does (unless
+        the test names its `parent`)."""
+        if kwargs.get("kind", PromptKind.MESSAGE) != PromptKind.MESSAGE:
+            return super()._create(model_class, *args, **kwargs)
+        chat = kwargs["chatbot"]
+        if "parent" not in kwargs and "parent_id" not in kwargs:
+            kwargs["parent_id"] = ChatBot.objects.filter(pk=chat.pk).values_list("current_prompt_id", flat=True).first()
+        prompt = super()._create(model_class, *args, **kwargs)
+        ChatBot.objects.filter(pk=chat.pk).update(current_prompt=prompt)
+        chat.current_prompt_id = prompt.pk
+        return prompt
+
 
 class ReplyFactory(factory.django.DjangoModelFactory):
     class Meta:

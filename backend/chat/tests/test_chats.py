@@ -148,7 +148,8 @@ def test_detail_of_a_long_chat_takes_a_fixed_number_of_queries(auth_client, user
         exchange(chat, f"q{n}", f"a{n}")
     PromptFactory(chatbot=chat, kind="goal", content="g")
 
-    with django_assert_max_num_queries(6):  # the chat, its prompts, replies, choices, images; the user
+    # the chat, its branch (one walk), its prompts, replies, choices, images, versions; the user
+    with django_assert_max_num_queries(8):
         response = auth_client.get(chat_url(chat))
 
     assert len(response.json()["prompts"]) == 31
@@ -234,7 +235,7 @@ def test_list_and_detail_take_a_fixed_number_of_queries_with_10000_chats(
 
     with django_assert_max_num_queries(5):
         page = auth_client.get(CHATS)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):  # as in the test above: the branch's walk and versions are two
         detail = auth_client.get(chat_url(long_chat))
 
     assert page.json()["count"] == 10_001

@@ -1,6 +1,7 @@
 // One open chat, the controller of views/conversation.js (as TodoMVC's controller is of its view): it
-// keeps the chat and its turns, asks api.js, and tells the view what to draw. Send and Regenerate
-// share one streamed-answer routine (`answerInto`); Stop aborts it.
+// keeps the chat and its turns, asks api.js, and tells the view what to draw. Send, Regenerate and Edit
+// share one streamed-answer routine (`answerInto`); Stop aborts it. The chat's current branch is shown
+// a page of turns at a time (`PAGE`), older pages loaded as the person scrolls up.
 import { refreshAccount } from "../actions/account.js";
 import { deleteChat, refreshChatList } from "../actions/chats.js";
 import * as api from "../api.js";
@@ -14,6 +15,8 @@ import { answerText } from "../views/reply.js";
 const RETRYABLE = [0, 502, 503, 504];
 
 const isMessage = (prompt) => prompt.kind === "message";
+// Turns of a chat fetched at a time (the newest first; older ones as the person scrolls up).
+const PAGE = 20;
 
 /** The page of chat `chatId`: its element, for the shell. */
 export function conversationPage({ chatId }) {
@@ -21,11 +24,17 @@ export function conversationPage({ chatId }) {
   let aborter = null; // while an answer is being written
   // The conversation: each user message (`prompt`, `{id: null, content}` until stored) and its turn as drawn.
   let turns = [];
+  let older = null; // the cursor of the turns before those shown (null: none)
+  let loadingOlder = false;
+  let drawing = 0; // bumped whenever the branch is drawn afresh: an older page of another one is dropped
   const reported = (action) => reportingFailures(action, (text) => view.showBanner(text));
   const view = conversationView({
     onSend: send,
     onStop: () => aborter?.abort(),
     onRegenerate: regenerateLast,
+    onEdit: (drawn, text) => editMessage(turnOf(drawn), text),
+    onSwitchVersion: (drawn, promptId) => switchVersion(promptId),
+    onLoadOlder: loadOlder,
     onRename: reported(rename),
     onDelete: reported(remove),
     onExport: reported(exportMarkdown),
@@ -48,14 +57,81 @@ export function conversationPage({ chatId }) {
 
   async function load() {
     try {
-      chat = await api.getChat(chatId);
-      view.showChat(chat);
-      const prompts = chat.prompts.filter(isMessage);
-      const drawn = view.showMessages(prompts);
-      turns = prompts.map((prompt, index) => ({ prompt, drawn: drawn[index] }));
+      draw(await api.getChat(chatId, { turns: PAGE }));
     } catch (error) {
       view.showLoadFailed(error);
     }
+  }
+
+  /** The chat and the page of its current branch the server sent, drawn afresh. */
+  function draw(fresh) {
+    chat = fresh;
+    older = fresh.older;
+    drawing += 1;
+    view.showChat(chat);
+    const prompts = chat.prompts.filter(isMessage);
+    const drawn = view.showMessages(prompts, { older: Boolean(older) });
+    turns = prompts.map((prompt, index) => ({ prompt, drawn: drawn[index] }));
+  }
+
+  const turnOf = (drawn) => turns.find((turn) => turn.drawn === drawn);
+
+  /** The turns before those shown, above them, the scroll position kept. */
+  async function loadOlder() {
+    if (!older || loadingOlder) return;
+    loadingOlder = true;
+    const shownFor = drawing;
+    try {
+      const page = await api.getChat(chatId, { turns: PAGE, before: older });
+      if (shownFor !== drawing) return; // another branch was drawn meanwhile
+      older = page.older;
+      const prompts = page.prompts.filter(isMessage);
+      const drawn = view.prependMessages(prompts, { older: Boolean(older) });
+      turns = [...prompts.map((prompt, index) => ({ prompt, drawn: drawn[index] })), ...turns];
+    } catch (error) {
+      view.showBanner(errorText(error));
+    } finally {
+      loadingOlder = false;
+    }
+  }
+
+  /** Show the branch through another version of a message; the server remembers the choice. */
+  async function switchVersion(promptId) {
+    if (aborter || !chat) return;
+    view.hideBanner();
+    try {
+      draw(await api.switchBranch(chatId, promptId, { turns: Math.min(100, Math.max(PAGE, turns.length)) }));
+      view.markLast();
+      view.revealVersion(promptId);
+    } catch (error) {
+      view.showBanner(errorText(error));
+    }
+  }
+
+  /** Send `content` as a new version of `turn`'s message: the turns after it give way to its answer. */
+  async function editMessage(turn, content) {
+    if (!turn?.prompt.id || aborter || !chat) return;
+    view.hideBanner();
+    const edited = turn.prompt.id;
+    const redraw = () =>
+      api
+        .getChat(chatId, { turns: PAGE })
+        .then(draw)
+        .catch((error) => view.showBanner(errorText(error)));
+    await answerInto(turn, {
+      prepare: () => {
+        view.dropTurnsAfter(turn.drawn);
+        turns = turns.slice(0, turns.indexOf(turn) + 1);
+        turn.drawn.message.showText(content);
+        turn.drawn.answer.write("");
+      },
+      streamed: (options) => api.streamEdit(chatId, edited, content, options),
+      plain: (options) => api.editMessage(chatId, edited, content, options),
+      stopped: redraw, // the server kept what was shown, as a version: draw it as stored
+      undo: redraw, // nothing was stored: the branch as it was
+      retry: () => editMessage(turnOf(turn.drawn) || turn, content),
+      refocus: () => turn.drawn.message.focusEdit(),
+    });
   }
 
   function setBusy(busy) {
@@ -66,11 +142,11 @@ export function conversationPage({ chatId }) {
   /**
    * How an answer arrives, for a send and a regenerate alike: after `prepare()`, `streamed({signal,
    * onDelta})` when the chat streams (drawn piece by piece), else `plain({signal})`; then `answered()`.
-   * Stopped, what had streamed stays, marked so. Any other failure: `undo()`, then the banner, with
+   * Stopped, what had streamed stays, marked so (then `stopped()`). Any other failure: `undo()`, then the banner, with
    * Retry (`retry`) where trying again may help. Afterwards the list and the quota are read again
    * and `refocus()` puts the focus back.
    */
-  async function answerInto(turn, { prepare, streamed, plain, answered, undo, retry, refocus }) {
+  async function answerInto(turn, { prepare, streamed, plain, answered, stopped, undo, retry, refocus }) {
     setBusy(true);
     let text = "";
     const onDelta = (piece) => {
@@ -83,6 +159,7 @@ export function conversationPage({ chatId }) {
       const prompt = chat.config.stream ? await streamed({ signal, onDelta }) : await plain({ signal });
       turn.drawn.endStream();
       turn.prompt = prompt;
+      turn.drawn.message.show(prompt);
       turn.drawn.answer.show(prompt);
       view.announce(t("conversation.answered", { text: answerText(prompt.reply) }));
       await answered?.();
@@ -91,6 +168,7 @@ export function conversationPage({ chatId }) {
       if (error.name === "AbortError") {
         turn.drawn.answer.showStopped(text);
         view.announce(t("conversation.stoppedAnnounced"));
+        await stopped?.();
       } else {
         undo();
         view.showBanner(errorText(error), RETRYABLE.includes(error.status) ? retry : null);
@@ -121,7 +199,7 @@ export function conversationPage({ chatId }) {
         // The first message names the chat; a send past the model's window may have folded older turns.
         // Not awaited: the box is free for the next message as soon as this answer is shown.
         api
-          .getChat(chatId)
+          .getChat(chatId, { turns: 1 })
           .then((fresh) => {
             chat = fresh;
             view.showTitle(chat);
@@ -146,7 +224,7 @@ export function conversationPage({ chatId }) {
    */
   async function storedPrompt() {
     const known = new Set(turns.map((turn) => turn.prompt.id).filter(Boolean));
-    const fresh = await api.getChat(chatId);
+    const fresh = await api.getChat(chatId, { turns: 1 });
     const last = fresh.prompts.filter(isMessage).at(-1);
     if (!last || known.has(last.id)) throw new Error("the stopped message was not stored");
     return last;

@@ -118,6 +118,9 @@ export const en = {
     misc: "Anything else I should keep in mind?",
   },
   conversation: {
+    edit: "Edit",
+    editLabel: "Your edit",
+    loadOlder: "Show earlier messages",
     stoppedAnnounced: "Stopped: what the assistant had written is kept.",
     answered: "The assistant answered: {text}",
     loading: "Loading…",
@@ -215,6 +218,12 @@ export const en = {
     note: "Changes apply to the next message; earlier answers stay as they are.",
     formNote: "An empty field removes what it held. Changes apply to the next message.",
     saved: "Saved.",
+  },
+  message: {
+    versions: "Versions",
+    previous: "Previous version",
+    next: "Next version",
+    position: "Version {number} of {total}",
   },
   reply: {
     called: "called {names}",

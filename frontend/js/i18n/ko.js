@@ -117,6 +117,9 @@ export const ko = {
     misc: "그 밖에 기억해 두어야 할 것이 있나요?",
   },
   conversation: {
+    edit: "수정",
+    editLabel: "수정할 내용",
+    loadOlder: "이전 메시지 보기",
     stoppedAnnounced: "중지했어요. 그때까지 쓴 답변은 남아 있어요.",
     answered: "어시스턴트의 답변: {text}",
     loading: "불러오는 중…",
@@ -214,6 +217,12 @@ export const ko = {
     note: "바꾼 내용은 다음 메시지부터 적용돼요. 이전 답변은 그대로예요.",
     formNote: "칸을 비우면 그 내용이 지워져요. 바꾼 내용은 다음 메시지부터 적용돼요.",
     saved: "저장했어요.",
+  },
+  message: {
+    versions: "버전",
+    previous: "이전 버전",
+    next: "다음 버전",
+    position: "버전 {number}/{total}",
   },
   reply: {
     called: "{names} 호출",

@@ -1,5 +1,6 @@
 // One chat on the page: its heading (Rename, Share, Export, Delete), persona and settings line, the panel of
-// what the assistant knows, the messages (each answer with Copy, the last with Regenerate) and the
+// what the assistant knows, the messages (each of yours with Edit and its versions, views/message.js; each
+// answer with Copy, the last with Regenerate; older pages above, loaded on scrolling up) and the
 // message box (Enter sends, Shift+Enter new line; images attached, pasted or dropped) with Stop. It
 // draws what its controller (controllers/conversation.js) gives it and reports what the person did;
 // it asks the server nothing.
@@ -13,24 +14,15 @@ import { contextPanel } from "./context-panel.js";
 import { copyToClipboard } from "./copy.js";
 import { noticeBox } from "./form.js";
 import { personaLine } from "./personas.js";
-import { messageImages } from "./images.js";
-import { answersOf, answerView, author, toolResultsLine } from "./reply.js";
-
-function userBubble(text, at, toolResults, images, loadImage) {
-  return h(
-    "li",
-    { class: "message user" },
-    author(t("conversation.you"), at),
-    toolResultsLine(toolResults),
-    messageImages(images, loadImage),
-    text ? h("div", { class: "text" }, text) : null,
-  );
-}
+import { messageView } from "./message.js";
+import { answersOf, answerView } from "./reply.js";
 
 /**
  * The handlers get what the person did: `onSend(text, images)` (the attached File objects), `onStop()`,
- * `onRegenerate()` (the last answer), `onRename(title)`, `onDelete()` (confirmed), `onExport()`, `onShare()`
- * (resolves to `{url}`), `onUnshare()`, and `onSaveContext(fields)`, which
+ * `onRegenerate()` (the last answer), `onEdit(turn, text)` and `onSwitchVersion(turn, promptId)` (a
+ * message's new version, another version's branch), `onLoadOlder()` (scrolled to the top),
+ * `onRename(title)`, `onDelete()` (confirmed), `onExport()`, `onShare()` (resolves to `{url}`),
+ * `onUnshare()`, and `onSaveContext(fields)`, which
  * resolves to the saved chat or rejects with the refusal (the panel shows its field errors).
  * A drawn turn (`addPendingTurn`, `showMessages`) has its `answer` (reply.js) and `stream(text)`.
  * `loadImage(image)` resolves to a URL that shows a stored image (a prompt's `images` entry).
@@ -39,6 +31,9 @@ export function conversationView({
   onSend,
   onStop,
   onRegenerate,
+  onEdit,
+  onSwitchVersion,
+  onLoadOlder,
   onRename,
   onDelete,
   onExport,
@@ -62,6 +57,10 @@ export function conversationView({
   const panel = contextPanel({ onSave: onSaveContext });
   panel.element.hidden = true;
   const messages = h("ol", { class: "messages", "aria-label": t("conversation.label") });
+  // Older turns than those shown: loaded when the person scrolls to the top, or with this button.
+  const olderButton = h("button", { type: "button", class: "load-older subtle", hidden: true });
+  olderButton.textContent = t("conversation.loadOlder");
+  olderButton.addEventListener("click", () => onLoadOlder());
   const banner = h("div", { class: "banner", role: "alert", hidden: true });
   // A streamed answer is read out once, when it is complete: the answer itself is no live region.
   const announcer = h("p", { class: "visually-hidden", role: "status" });
@@ -115,11 +114,10 @@ export function conversationView({
     summaryText.textContent = chat.summary ? chat.summary.content : "";
   }
 
-  function drawTurn(prompt, at) {
+  function drawTurn(prompt, at, { before = null } = {}) {
     const answer = answerView({ onRegenerate });
     let frame = 0;
     const turn = {
-      user: userBubble(prompt.content, at, prompt.tool_results, prompt.images, loadImage),
       answer,
       toolTurn: Boolean(prompt.tool_results?.length),
       /** The answer so far, drawn once per frame while it streams. */
@@ -132,8 +130,29 @@ export function conversationView({
       },
       endStream: () => cancelAnimationFrame(frame),
     };
-    turns.push(turn);
-    messages.append(turn.user, answer.element);
+    turn.message = messageView({
+      prompt,
+      at,
+      loadImage,
+      onEdit: (text) => onEdit(turn, text),
+      onSwitch: (promptId) => onSwitchVersion(turn, promptId),
+    });
+    turn.user = turn.message.element;
+    if (before) {
+      turns.splice(turns.indexOf(before), 0, turn);
+      before.user.before(turn.user, answer.element);
+    } else {
+      turns.push(turn);
+      messages.append(turn.user, answer.element);
+    }
+    return turn;
+  }
+
+  function drawStored(prompt, options) {
+    const turn = drawTurn(prompt, prompt.created_at, options);
+    turn.answer.show(prompt);
+    turn.answer.element.hidden = !answersOf(prompt).length;
+    turn.shownVersions = (prompt.versions || []).map((version) => version.id);
     return turn;
   }
 
@@ -199,11 +218,16 @@ export function conversationView({
     meta,
     panel.element,
     summary,
+    olderButton,
     messages,
     banner,
     composer,
     announcer,
   );
+
+  element.addEventListener("scroll", () => {
+    if (!olderButton.hidden && element.scrollTop < 120) onLoadOlder();
+  });
 
   return {
     element,
@@ -221,18 +245,39 @@ export function conversationView({
       exportButton.disabled = true;
       share.button.disabled = true;
     },
-    /** The stored messages and their answers; returns the drawn turns, oldest first. */
-    showMessages(prompts) {
+    /** The stored messages and their answers (`older`: more before them); returns the drawn turns, oldest first. */
+    showMessages(prompts, { older = false } = {}) {
       clear(messages);
       turns.length = 0;
-      for (const prompt of prompts) {
-        const turn = drawTurn(prompt, prompt.created_at);
-        turn.answer.show(prompt);
-        turn.answer.element.hidden = !answersOf(prompt).length;
-      }
+      for (const prompt of prompts) drawStored(prompt);
+      olderButton.hidden = !older;
       markLast();
       scrollToEnd();
       return [...turns];
+    },
+    /** Older turns above those shown, the scroll position kept; returns them as drawn, oldest first. */
+    prependMessages(prompts, { older = false } = {}) {
+      const fromBottom = element.scrollHeight - element.scrollTop;
+      const first = turns[0] || null;
+      const drawn = prompts.map((prompt) => drawStored(prompt, first ? { before: first } : {}));
+      olderButton.hidden = !older;
+      element.scrollTop = element.scrollHeight - fromBottom;
+      markLast();
+      return drawn;
+    },
+    /** An edit starts a new branch here: the turns after `turn` are another branch's now. */
+    dropTurnsAfter(turn) {
+      for (const later of turns.splice(turns.indexOf(turn) + 1)) {
+        later.user.remove();
+        later.answer.element.remove();
+      }
+    },
+    /** The turn of message `promptId` (one of its versions) into view, its switcher focused. */
+    revealVersion(promptId) {
+      const turn = turns.find((candidate) => candidate.shownVersions?.includes(promptId));
+      if (!turn) return;
+      turn.user.scrollIntoView({ block: "center" });
+      turn.message.focusSwitcher();
     },
     /** A message just sent (with its image files), its answer still to come. */
     addPendingTurn(content, files = []) {
@@ -253,7 +298,7 @@ export function conversationView({
     setBusy(busy) {
       send.disabled = busy;
       stop.hidden = !busy;
-      turns.forEach((turn) => turn.answer.setBusy(busy));
+      turns.forEach((turn) => (turn.answer.setBusy(busy), turn.message.setBusy(busy)));
     },
     /** Read out a finished answer (a status message: once, politely). */
     announce(text) {

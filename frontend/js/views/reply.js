@@ -1,5 +1,6 @@
 // One answer in a conversation: the reply as markdown, Copy, and (after Regenerate) every version
 // with a "‹ 2 / 3 ›" switcher, the newest shown first; Regenerate itself on the chat's last answer.
+// The switcher (`versionSwitcher`) is a message's too: its edits (views/conversation.js).
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { formatDateTime, formatTime } from "../i18n/format.js";
@@ -72,22 +73,26 @@ export function answerView({ onRegenerate }) {
 
   const button = (className, label, onclick, attributes = {}) =>
     h("button", { type: "button", class: className, ...attributes, onclick: () => !busy && onclick() }, label);
-  const previous = button("previous", "‹", () => go(-1), { "aria-label": t("reply.previous") });
-  const next = button("next", "›", () => go(1), { "aria-label": t("reply.next") });
-  const counter = h("span", { class: "counter", "aria-hidden": "true" });
-  const position = h("span", { class: "visually-hidden", "aria-live": "polite" });
-  const versions = h(
-    "div",
-    { class: "versions", role: "group", "aria-label": t("reply.versions") },
-    previous,
-    counter,
-    position,
-    next,
-  );
+  const versions = versionSwitcher({
+    labels: { group: t("reply.versions"), previous: t("reply.previous"), next: t("reply.next") },
+    position: (number, total) => t("reply.position", { number, total }),
+    onGo: (target) => {
+      shown = target;
+      render();
+    },
+    isBusy: () => busy,
+  });
   const copyButton = button("copy", t("reply.copy"), () => copy());
   const copyStatus = h("span", { class: "copy-status", role: "status" });
   const regenerate = button("regenerate", t("reply.regenerate"), () => onRegenerate(), { hidden: true });
-  const actions = h("div", { class: "reply-actions", hidden: true }, versions, copyButton, regenerate, copyStatus);
+  const actions = h(
+    "div",
+    { class: "reply-actions", hidden: true },
+    versions.element,
+    copyButton,
+    regenerate,
+    copyStatus,
+  );
 
   const element = h(
     "li",
@@ -111,19 +116,7 @@ export function answerView({ onRegenerate }) {
     note.textContent = note.hidden ? "" : t("conversation.stopped");
     olderNote.hidden = shown === replies.length - 1;
     actions.hidden = replies.length === 0;
-    versions.hidden = replies.length < 2;
-    counter.textContent = `${shown + 1} / ${replies.length}`;
-    position.textContent = t("reply.position", { number: shown + 1, total: replies.length });
-    // aria-disabled, not disabled: a disabled button would lose the keyboard focus at either end.
-    previous.setAttribute("aria-disabled", String(shown === 0));
-    next.setAttribute("aria-disabled", String(shown === replies.length - 1));
-  }
-
-  function go(step) {
-    const target = shown + step;
-    if (target < 0 || target >= replies.length) return;
-    shown = target;
-    render();
+    versions.show(shown, replies.length);
   }
 
   async function copy() {
@@ -177,7 +170,7 @@ export function answerView({ onRegenerate }) {
     },
     setBusy(value) {
       busy = value;
-      for (const control of [previous, next, copyButton, regenerate]) {
+      for (const control of [...versions.controls, copyButton, regenerate]) {
         if (value) control.setAttribute("aria-disabled", "true");
         else control.removeAttribute("aria-disabled");
       }
@@ -189,6 +182,51 @@ export function answerView({ onRegenerate }) {
     },
     get hasAnswer() {
       return replies.length > 0;
+    },
+  };
+}
+
+/**
+ * A "‹ 2 / 3 ›" switcher (an answer's versions, a message's): `show(index, total)` draws it (hidden
+ * below two); `onGo(target)` is called when the person steps to another, unless `isBusy()`.
+ */
+export function versionSwitcher({ labels, position, onGo, isBusy = () => false }) {
+  let index = 0;
+  let total = 0;
+  const go = (step) => {
+    const target = index + step;
+    if (isBusy() || target < 0 || target >= total) return;
+    onGo(target);
+  };
+  const button = (className, label, arrow, step) =>
+    h("button", { type: "button", class: className, "aria-label": label, onclick: () => go(step) }, arrow);
+  const previous = button("previous", labels.previous, "‹", -1);
+  const next = button("next", labels.next, "›", 1);
+  const counter = h("span", { class: "counter", "aria-hidden": "true" });
+  const spoken = h("span", { class: "visually-hidden", "aria-live": "polite" });
+  const element = h(
+    "div",
+    { class: "versions", role: "group", "aria-label": labels.group },
+    previous,
+    counter,
+    spoken,
+    next,
+  );
+  return {
+    element,
+    controls: [previous, next],
+    show(shownIndex, count) {
+      index = shownIndex;
+      total = count;
+      element.hidden = count < 2;
+      counter.textContent = `${index + 1} / ${total}`;
+      spoken.textContent = position(index + 1, total);
+      // aria-disabled, not disabled: a disabled button would lose the keyboard focus at either end.
+      previous.setAttribute("aria-disabled", String(index === 0));
+      next.setAttribute("aria-disabled", String(index === total - 1));
+    },
+    focus(which) {
+      (which === "previous" ? previous : next).focus();
     },
   };
 }
