@@ -29,6 +29,32 @@ def test_search_finds_titles_and_messages_most_recently_active_first(auth_client
     assert found(auth_client, "jeju") == [by_title.pk, by_message.pk]
 
 
+def test_a_chat_matching_by_title_and_by_message_is_listed_once(auth_client, user):
+    chat = ChatBotFactory(user=user, title="Kimchi recipes")
+    exchange(chat, "more kimchi please", "here")
+    exchange(chat, "and kimchi stew?", "sure")
+
+    response = auth_client.get(CHATS, {"search": "kimchi"}).json()
+
+    assert response["count"] == 1
+    assert [c["id"] for c in response["results"]] == [chat.pk]
+
+
+def test_search_results_are_paginated_without_repeats_or_gaps(auth_client, user):
+    by_title = [ChatBotFactory(user=user, title=f"tea {n}") for n in range(12)]
+    by_message = [ChatBotFactory(user=user, title=f"chat {n}") for n in range(13)]
+    for chat in by_message:
+        exchange(chat, "green TEA?", "yes")
+
+    first = auth_client.get(CHATS, {"search": "tea"}).json()
+    second = auth_client.get(CHATS, {"search": "tea", "page": 2}).json()
+
+    assert first["count"] == 25
+    ids = [c["id"] for c in first["results"] + second["results"]]
+    assert sorted(ids) == sorted(c.pk for c in by_title + by_message)
+    assert ids == [c.pk for c in ChatBot.objects.filter(pk__in=ids).order_by("-updated_at", "-id")]
+
+
 def test_search_finds_only_the_callers_chats(auth_client, user):
     mine = ChatBotFactory(user=user, title="mine")
     exchange(mine, "the secret word is papaya", "noted")
