@@ -37,7 +37,7 @@ def drop_index(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("chat", "0012_shared_chat")]
+    dependencies = [("chat", "0013_prompt_branches")]
 
     operations = [
         CreateTrigramExtension(),
