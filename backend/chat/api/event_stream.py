@@ -58,7 +58,7 @@ async def _next(events: AsyncIterator[bytes]):
         return _END_OF_EVENTS
 
 
-async def _coalesced(events: AsyncIterator[bytes], window: float = COALESCE_WINDOW) -> AsyncIterator[bytes]:
+async def coalesced_writes(events: AsyncIterator[bytes], window: float = COALESCE_WINDOW) -> AsyncIterator[bytes]:
     """`events`, each written at once unless the last write left less than `window` ago; then what
     arrives meanwhile is gathered (reading on, on a task) and written when the window closes."""
     clock = asyncio.get_running_loop().time
@@ -99,11 +99,13 @@ async def _coalesced(events: AsyncIterator[bytes], window: float = COALESCE_WIND
         if pull is not None:  # the client went away during a read: it ends as a cancelled stream
             pull.cancel()
             await asyncio.wait((pull,))
+            if not pull.cancelled():
+                pull.exception()  # retrieved: it ended the stream, nothing more to say
         await events.aclose()  # and so on down the chain (see `prompt_events`)
 
 
 def event_stream_response(events: AsyncIterator[bytes]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_coalesced(events), content_type="text/event-stream; charset=utf-8")
+    response = StreamingHttpResponse(coalesced_writes(events), content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
     return response
