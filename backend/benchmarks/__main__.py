@@ -8,10 +8,12 @@
 5. CPU from the processes' own books (utime+stime in /proc/<pid>/stat of the gunicorn master and
    its workers, and of the mock): two phases of streamed sends, replies of 1 and of 200 chunks,
    solve cpu = sends * a + chunks * b for a (per send apart from its chunks) and b (per relayed
-   chunk), the same for the mock; and CPU per non-streamed send;
+   chunk), the same for the mock; and CPU per non-streamed send; then the chunk as models stream
+   it, one token per event 5 ms and 40 ms apart (one network read a chunk);
 6. open loop: new streamed sends arrive on a fixed clock (default 100 a second for 30 s), each from
    another user, replies of 50 chunks 40 ms apart; the same schedule straight to the mock first,
-   then through the API: all finish? TTFT and added TTFT p50/p99, API CPU over the phase;
+   then through the API: all finish? TTFT and added TTFT p50/p99, API CPU over the phase. A
+   stream lasts 2 seconds;
 7. history at scale (`benchmarks/history_scale.py`): one user with 100,000 messages in 2,000 chats
    among 300,000 of others: `?search=`, the list's first page, a 2,000-turn chat's detail (full and
    `?turns=20`) against a 10-turn chat's, p50/p99 over HTTP and the ratio to a direct mock request.
@@ -77,11 +79,12 @@ def main() -> None:
         print(f"database: {database_url.split('@')[-1]}; API workers: {args.workers}; cores: {os.cpu_count()}")
         if args.only == "history":
             first_block = cpu_sends = open_sends = 0
-        data = seed(first_block + 3 * cpu_sends + open_sends, chats_for_history=history_chats, turns=turns)
+        cpu_block = cpu_accounting.senders_needed(cpu_sends) if cpu_sends else 0
+        data = seed(first_block + cpu_block + open_sends, chats_for_history=history_chats, turns=turns)
         at_scale = seed_history(QUICK if args.quick else FULL)
         senders = data["senders"]
-        cpu_senders = senders[first_block : first_block + 3 * cpu_sends]
-        open_senders = senders[first_block + 3 * cpu_sends :]
+        cpu_senders = senders[first_block : first_block + cpu_block]
+        open_senders = senders[first_block + cpu_block :]
         with servers(database_url, workers=args.workers) as (mock, api):
             if args.only == "history":
                 history.report(history.run(api.url, data["reader"], 20 if args.quick else 50), history_chats)

@@ -38,7 +38,7 @@ def run(books: Books, mock_url: str, api_url: str, senders: list, rate: float, d
 def report(loop: dict, cpu: dict) -> None:
     print(
         f"\n## 6. Open loop: {loop['rate']:g} new streams/s for {loop['duration']:g} s, one user each, "
-        "50 chunks 40 ms apart\n"
+        "2-second streams (50 chunks 40 ms apart)\n"
     )
     print(
         "| run | completed | TTFT p50 | TTFT p99 | arrival lag p99 | API workers CPU | mock CPU | "

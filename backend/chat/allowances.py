@@ -13,6 +13,7 @@ Read by `chat.quota`, which holds the locks: nothing here locks or writes.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import math
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import F, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -207,12 +209,31 @@ def text_tokens_estimate(text: str) -> int:
 def reply_cost(model: str, prompt_tokens: int, completion_tokens: int) -> Decimal | None:
     """US dollars for this usage at the model's price (the price of its exact name, else of the
     longest priced name it starts with: `gpt-4o-mini-2024-07-18` is `gpt-4o-mini`); None if unpriced."""
-    prices = {price.model: price for price in ModelPrice.objects.all()}
+    prices = _prices()
     price = prices.get(model)
     if price is None:
         prefixes = [name for name in prices if model.startswith(f"{name}-")]
         price = prices[max(prefixes, key=len)] if prefixes else None
     if price is None:
         return None
-    cost = (prompt_tokens * price.prompt_per_million + completion_tokens * price.completion_per_million) / 1_000_000
+    prompt_per_million, completion_per_million = price
+    cost = (prompt_tokens * prompt_per_million + completion_tokens * completion_per_million) / 1_000_000
     return cost.quantize(Decimal("0.00000001"))
+
+
+def _prices() -> dict[str, tuple[Decimal, Decimal]]:
+    """The price table, read with one plain query on every send (the ORM's queryset cost a send more
+    than the query itself), its numbers converted as the ORM converts a DecimalField."""
+    table = connection.ops.quote_name(ModelPrice._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT model, prompt_per_million, completion_per_million FROM {table}")  # noqa: S608
+        rows = cursor.fetchall()
+    return {model: (_price_decimal(prompt), _price_decimal(completion)) for model, prompt, completion in rows}
+
+
+_FROM_NUMBER = decimal.Context(prec=15).create_decimal_from_float  # what the SQLite backend's converter uses
+_PRICE_PLACES = Decimal(1).scaleb(-ModelPrice._meta.get_field("prompt_per_million").decimal_places)
+
+
+def _price_decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else _FROM_NUMBER(value).quantize(_PRICE_PLACES)

@@ -21,6 +21,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from chat.api.event_stream import event_stream_response, prompt_events
+from chat.api.prompt_rendering import prompt_data
 from chat.api.rate_limit import rate_limit_headers
 from chat.api.serializers import (
     MessageCreateSerializer,
@@ -120,7 +121,7 @@ class AsyncSendView(AsyncAPIView):
         if getattr(self.request, "wants_event_stream", False):
             return event_stream_response(prompt_events(send_stream(plan=plan, gateway=get_gateway()), context=context))
         result = await send_complete(plan=plan, gateway=get_gateway())
-        return Response(PromptSerializer(result.prompt, context=context).data, status=status.HTTP_201_CREATED)
+        return Response(prompt_data(result.prompt, context=context), status=status.HTTP_201_CREATED)
 
 
 SEND_RESPONSES = {
