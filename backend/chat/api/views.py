@@ -105,7 +105,13 @@ class ChatDetailView(generics.RetrieveUpdateDestroyAPIView):
 
     @extend_schema(
         parameters=[ChatDetailQuerySerializer],
-        responses={200: ChatDetailSerializer},
+        responses={
+            200: ChatDetailSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='A bad page: `{"turns": [...]}` or `{"before": [...]}`, or `{"detail"}`.',
+            ),
+        },
         description="The chat with every turn of its current branch; with `?turns=N` only the newest N, and "
         "`older` the cursor of the ones before them (`?turns=N&before=<older>`).",
     )
@@ -142,6 +148,7 @@ class BranchView(APIView):
         description="Answers the chat's detail as `GET` does, with the same `?turns=` paging.",
         responses={
             200: ChatDetailSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="A bad `prompt_id`, `turns` or `before`."),
             404: OpenApiResponse(ErrorDetailSerializer, description="No such chat of yours, or message in it."),
         },
     )
