@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks.seeding import chain_turns
 from testsupport.servers import Server, start_api, start_mock_llm
 
 BACKEND = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ def seed(users: int, *, chats_for_history: int, turns: int) -> dict:
     prompts = Prompt.objects.bulk_create(
         Prompt(chatbot=long_chat, content=f"question {n} " + "lorem ipsum " * 10) for n in range(turns)
     )
+    chain_turns(prompts)
     replies = Reply.objects.bulk_create(
         Reply(chatbot=long_chat, prompt=p, model=MODEL, prompt_tokens=9, completion_tokens=9, total_tokens=18)
         for p in prompts

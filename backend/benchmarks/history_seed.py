@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from benchmarks.environment import MODEL
+from benchmarks.seeding import chain_turns
 
 VOCABULARY_SIZE = 2000
 WORDS_PER_MESSAGE = 8
@@ -75,6 +76,7 @@ def seed_history(scale: HistoryScale) -> dict:
         return made
 
     turns = prompts(lambda n: long_chat, scale.long_turns) + prompts(lambda n: short_chat, scale.short_turns)
+    chain_turns(turns)
     replies = Reply.objects.bulk_create(
         (
             Reply(chatbot_id=p.chatbot_id, prompt=p, model=MODEL, prompt_tokens=9, completion_tokens=9, total_tokens=18)
@@ -86,8 +88,8 @@ def seed_history(scale: HistoryScale) -> dict:
         (Choice(reply=r, content="answer " + "dolor sit " * 20, finish_reason="stop") for r in replies),
         batch_size=BATCH,
     )
-    prompts(lambda n: rest[n % len(rest)], scale.messages - len(turns))
-    prompts(lambda n: other_chats[n % len(other_chats)], scale.other_messages)
+    chain_turns(prompts(lambda n: rest[n % len(rest)], scale.messages - len(turns)))
+    chain_turns(prompts(lambda n: other_chats[n % len(other_chats)], scale.other_messages))
     return {
         "token": str(AccessToken.for_user(searcher)),
         "long_chat": long_chat.pk,

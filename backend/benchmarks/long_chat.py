@@ -28,6 +28,7 @@ import httpx
 from benchmarks.cpu_books import Books
 from benchmarks.environment import MODEL, configure_django
 from benchmarks.figures import ms
+from benchmarks.seeding import chain_turns
 from benchmarks.sequential import time_to_first_token
 from testsupport.servers import start_api, start_mock_llm
 
@@ -50,6 +51,7 @@ def make_chats(count: int):
         chat = ChatBot.objects.create(user=user, title="long chat")
         Config.objects.create(chatbot=chat, model=MODEL, max_tokens=256)
         prompts = Prompt.objects.bulk_create(Prompt(chatbot=chat, content=QUESTION.format(n=n)) for n in range(TURNS))
+        chain_turns(prompts)
         replies = Reply.objects.bulk_create(Reply(chatbot=chat, prompt=p, model=MODEL) for p in prompts)
         Choice.objects.bulk_create(Choice(reply=r, content=ANSWER.format(n=n)) for n, r in enumerate(replies))
         chats.append(chat.pk)
