@@ -181,12 +181,16 @@ def test_a_message_sent_while_the_chat_is_still_loading_goes_out_once_it_has_loa
     page, _ = app()
     log_in(page, chat.user)
     held = []
-    page.route("**/api/v1/chats/*/", lambda route: held.append(route))  # hold the chat's own GET
+    # Hold the chat's own GET (its first page of turns: `/chats/<id>/?turns=...`).
+    page.route(re.compile(r"/api/v1/chats/\d+/(\?[^/]*)?$"), lambda route: held.append(route))
 
     page.get_by_role("link", name="Slow to load").click()
     page.wait_for_function("() => document.querySelector('#message') !== null")
-    while not held:
+    for _ in range(200):  # 10 s at most
+        if held:
+            break
         page.wait_for_timeout(50)
+    assert held, "the chat's GET was never made"
     send(page, "Quick question")
     held[0].continue_()
 
