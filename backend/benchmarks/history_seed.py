@@ -46,6 +46,7 @@ def message_text(rng: random.Random, words: list[str], n: int) -> str:
 def seed_history(scale: HistoryScale) -> dict:
     """The searcher (with a long and a short chat) and the other users; their tokens and chat ids."""
     from django.contrib.auth.hashers import make_password
+    from django.db import connection
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import User
@@ -90,6 +91,10 @@ def seed_history(scale: HistoryScale) -> dict:
     )
     chain_turns(prompts(lambda n: rest[n % len(rest)], scale.messages - len(turns)))
     chain_turns(prompts(lambda n: other_chats[n % len(other_chats)], scale.other_messages))
+    # The statistics a live database has (autovacuum would take them a while after such a bulk load;
+    # without them the planner sizes the tables as the empty ones the migrations saw).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "token": str(AccessToken.for_user(searcher)),
         "long_chat": long_chat.pk,

@@ -27,6 +27,9 @@ def create_index(apps, schema_editor):
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON chat_prompt USING gin (UPPER(content) gin_trgm_ops)"
         )
+        # Statistics of the indexed expression now, not at autovacuum's next pass: without them the
+        # planner takes a word in every message for a rare one and reads all of them through the index.
+        schema_editor.execute("ANALYZE chat_prompt")
 
 
 def drop_index(apps, schema_editor):
