@@ -7,8 +7,8 @@ import base64
 import openai
 import pytest
 
-from accounts.api_keys import api_key_create
 from chat.models import DailyUsage, Prompt, PromptImage
+from chat.tests.openai_support import sdk
 from chat.tests.test_images import picture
 from conftest import module_api_server
 
@@ -21,9 +21,8 @@ server = module_api_server(OPENAI_TIMEOUT="5", OPENAI_VISION_MODELS="gpt-4o-mini
 
 
 @pytest.fixture
-def client(server, user) -> openai.OpenAI:
-    key = api_key_create(user=user, name="sdk").key
-    return openai.OpenAI(base_url=f"{server.url}/api/openai/v1", api_key=key, max_retries=0)
+def client(server, key) -> openai.OpenAI:
+    return sdk(server, key)
 
 
 def data_url(data: bytes, media_type="image/png") -> str:

@@ -21,6 +21,7 @@ from chat.models import Choice, DailyUsage, QuotaReservation, Reply
 from chat.quota import TokenQuotaExceeded
 from chat.sending import send_complete, send_prepare
 from chat.tests.factories import ChatBotFactory
+from chat.tests.openai_support import sdk
 from core.database import run_db
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,9 +119,7 @@ def test_sends_of_many_users_across_two_servers_never_pass_the_service_ceiling(a
 def test_the_openai_compatible_endpoint_is_under_the_same_budgets(api_server):
     server = api_server(workers=1, SERVICE_MONTHLY_TOKENS="100000")
     user = UserFactory(daily_tokens=300)
-    client = openai.OpenAI(
-        base_url=f"{server.url}/api/openai/v1", api_key=api_key_create(user=user, name="sdk").key, max_retries=0
-    )
+    client = sdk(server, api_key_create(user=user, name="sdk").key)
     messages = [{"role": "user", "content": "[[mock:words=150]] go"}]
 
     first = client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=150)
@@ -141,9 +140,7 @@ def test_the_openai_compatible_endpoint_is_under_the_same_budgets(api_server):
 def test_the_openai_compatible_endpoint_answers_the_service_ceiling_in_its_error_shape(api_server):
     server = api_server(workers=1, SERVICE_DAILY_TOKENS="10")
     user = UserFactory()
-    client = openai.OpenAI(
-        base_url=f"{server.url}/api/openai/v1", api_key=api_key_create(user=user, name="sdk").key, max_retries=0
-    )
+    client = sdk(server, api_key_create(user=user, name="sdk").key)
 
     with pytest.raises(openai.InternalServerError) as refused:
         client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
@@ -184,9 +181,7 @@ def test_a_stream_stopped_part_way_settles_to_what_was_shown(api_server):
 def test_an_unconfirmed_address_is_refused_on_the_openai_endpoint_and_streams_too(api_server):
     server = api_server(workers=1, REQUIRE_VERIFIED_EMAIL="true")
     user = UserFactory(email_verified=False)
-    client = openai.OpenAI(
-        base_url=f"{server.url}/api/openai/v1", api_key=api_key_create(user=user, name="sdk").key, max_retries=0
-    )
+    client = sdk(server, api_key_create(user=user, name="sdk").key)
     messages = [{"role": "user", "content": "hi"}]
 
     with pytest.raises(openai.PermissionDeniedError) as plain:
