@@ -9,7 +9,8 @@ django_application = get_asgi_application()
 
 from core.body_limit import RequestBodyLimit  # noqa: E402 - needs the settings loaded above
 from core.logging import keep_query_strings_out_of_access_logs  # noqa: E402
+from core.request_threads import RequestThreads  # noqa: E402
 
 keep_query_strings_out_of_access_logs()
 
-application = RequestBodyLimit(django_application)
+application = RequestBodyLimit(RequestThreads(django_application))
