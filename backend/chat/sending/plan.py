@@ -34,6 +34,7 @@ class SendPlan:
     response_id: str = ""  # a Responses API call's `resp_...` id, stored on its reply
     images: tuple[CheckedImage, ...] = ()  # sent with `content`, stored with the prompt
     edit_of: int | None = None  # the message `content` is a new version of: stored as its sibling
+    may_be_untitled: bool = True  # False: the chat had a title when the send was prepared (store: one UPDATE less)
 
     @property
     def chat_title(self) -> str:

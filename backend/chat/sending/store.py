@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.allowances import prompt_tokens_estimate, reply_cost, text_tokens_estimate
@@ -20,6 +21,7 @@ from chat.sending.plan import SendPlan
 from chat.services import ensure_room_for_a_chat
 from chat.titles import title_later
 from chat.tokens import counter_for
+from core import plain_sql
 from core.database import run_db
 from core.metrics import TOKENS
 
@@ -82,24 +84,20 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
                 refusal = no_room
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
         else:
-            # The first message names an untitled chat (and the model will name it better: chat.titles).
-            touched = named = ChatBot.objects.filter(pk=chat_id, title="").update(
-                updated_at=timezone.now(), title=plan.chat_title, title_source=TitleSource.FIRST_LINE
-            )
-            if not named:
-                touched = ChatBot.objects.filter(pk=chat_id).update(updated_at=timezone.now())
+            touched, named, current = _touch(plan, chat_id)
             # A regenerate's prompt may have been deleted with its chat meanwhile.
             if touched and plan.prompt_id is not None:
                 touched = Prompt.objects.filter(pk=plan.prompt_id, chatbot_id=chat_id).exists()
             if touched and plan.prompt_id is None:
-                touched, parent_id = _parent_of_new(plan, chat_id)
+                touched, parent_id = _parent_of_new(plan, chat_id, current=current)
             if not touched:
                 _settle_unstored(plan, delivered=delivered, tokens=tokens)
                 chat_id = None
         if chat_id is not None:
             counter = plan.history.counter if plan.history is not None else counter_for(plan.request.model)
             if plan.prompt_id is None:
-                prompt = Prompt.objects.create(
+                prompt = plain_sql.insert(
+                    Prompt,
                     chatbot_id=chat_id,
                     kind=PromptKind.MESSAGE,
                     content=plan.content,
@@ -113,7 +111,8 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
                 prompt.loaded_images = images_link(prompt_id=prompt.pk, images=plan.images, names=image_files)
             else:
                 prompt = Prompt.objects.get(pk=plan.prompt_id)
-            reply = Reply.objects.create(
+            reply = plain_sql.insert(
+                Reply,
                 chatbot_id=chat_id,
                 prompt=prompt,
                 upstream_id=completion.upstream_id[:200],
@@ -124,8 +123,9 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
                 total_tokens=completion.total_tokens,
                 cost=cost,
             )
-            choices = Choice.objects.bulk_create(
-                Choice(
+            choices = [
+                plain_sql.insert(
+                    Choice,
                     reply=reply,
                     index=choice.index,
                     role=choice.role[:20],
@@ -136,7 +136,7 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
                     tokens_by=counter.by,
                 )
                 for choice in completion.choices
-            )
+            ]
             quota_commit(reservation=plan.reservation, **tokens)
             if named:
                 title_later(chat_id)
@@ -157,23 +157,55 @@ def _store(*, plan: SendPlan, completion: Completion, delivered: bool, image_fil
     return prompt
 
 
-def _parent_of_new(plan: SendPlan, chat_id: int) -> tuple[bool, int | None]:
-    """Where the new message goes (chat.branches), read under the chat's row lock (the update that
-    touched it): an edit beside the message it edits, a send after the current branch's leaf as it is
-    now (two sends at once follow one another). False: the chat is gone."""
-    if plan.edit_of is not None:
-        parents = list(Prompt.objects.filter(pk=plan.edit_of, chatbot_id=chat_id).values_list("parent_id", flat=True))
-    else:
-        parents = list(ChatBot.objects.filter(pk=chat_id).values_list("current_prompt_id", flat=True))
+def _touch(plan: SendPlan, chat_id: int) -> tuple[bool, bool, int | None]:
+    """Touch the chat, taking its row lock, and name it after its first message if it has no title
+    yet (the model will name it better: chat.titles); read its current branch's leaf under that lock.
+    Returns (touched, named, leaf); not touched: the chat is gone."""
+    name, touch, _ = _chat_statements()
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        row = None
+        if plan.may_be_untitled:
+            cursor.execute(name, [at, plan.chat_title, TitleSource.FIRST_LINE.value, chat_id])
+            row = cursor.fetchone()
+        named = row is not None
+        if row is None:
+            cursor.execute(touch, [at, chat_id])
+            row = cursor.fetchone()
+    return row is not None, named, (row[0] if row else None)
+
+
+def _parent_of_new(plan: SendPlan, chat_id: int, *, current: int | None) -> tuple[bool, int | None]:
+    """Where the new message goes (chat.branches), decided under the chat's row lock: an edit beside
+    the message it edits, a send after the current branch's leaf as it is now (`current`: two sends
+    at once follow one another). False: the edited message is gone."""
+    if plan.edit_of is None:
+        return True, current
+    parents = list(Prompt.objects.filter(pk=plan.edit_of, chatbot_id=chat_id).values_list("parent_id", flat=True))
     return bool(parents), (parents[0] if parents else None)
 
 
 def _made_current(prompt: Prompt, *, edited: bool) -> None:
-    ChatBot.objects.filter(pk=prompt.chatbot_id).update(current_prompt=prompt)
+    _, _, make_current = _chat_statements()
+    with connection.cursor() as cursor:
+        cursor.execute(make_current, [prompt.pk, prompt.chatbot_id])
     if edited:  # its versions: the siblings it joins (a send's new message is its branch's only one)
         versions_of(chat_id=prompt.chatbot_id, prompts=[prompt])
     else:
         prompt.loaded_versions = [{"id": prompt.pk, "created_at": prompt.created_at}]
+
+
+@functools.cache
+def _chat_statements() -> tuple[str, str, str]:
+    """The store's writes to the chat row (the same on SQLite and PostgreSQL), made once per process."""
+    quote = connection.ops.quote_name
+    chat = quote(ChatBot._meta.db_table)
+    return (
+        f"UPDATE {chat} SET updated_at = %s, title = %s, title_source = %s "  # noqa: S608 - the model's table
+        "WHERE id = %s AND title = '' RETURNING current_prompt_id",
+        f"UPDATE {chat} SET updated_at = %s WHERE id = %s RETURNING current_prompt_id",  # noqa: S608
+        f"UPDATE {chat} SET current_prompt_id = %s WHERE id = %s",  # noqa: S608
+    )
 
 
 async def store_once(plan: SendPlan, completion: Completion, *, delivered: bool) -> Prompt:
