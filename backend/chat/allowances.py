@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -59,8 +60,21 @@ def _most_generous(values: list[int | None]) -> int | None:
     return None if any(value is None for value in values) else max(values)
 
 
+@functools.cache
+def _groups_statement() -> str:
+    """The user's groups, by one plain query (it runs on every send)."""
+    quote = connection.ops.quote_name
+    members = AllowanceGroup._meta.get_field("members")
+    through = quote(members.remote_field.through._meta.db_table)
+    group_column, user_column = quote(members.m2m_column_name()), quote(members.m2m_reverse_name())
+    return (
+        f"SELECT g.* FROM {quote(AllowanceGroup._meta.db_table)} g JOIN {through} m "  # noqa: S608 - model tables
+        f"ON m.{group_column} = g.id WHERE m.{user_column} = %s"
+    )
+
+
 def allowance_for(user) -> Allowance:
-    groups = list(AllowanceGroup.objects.filter(members=user.pk))
+    groups = list(AllowanceGroup.objects.raw(_groups_statement(), [user.pk]))
     defaults = {
         "daily_limit": settings.CHAT_DAILY_LIMIT,
         "daily_tokens": settings.CHAT_DAILY_TOKENS,

@@ -268,10 +268,10 @@ def quota_reserve(
         if allowance.monthly_tokens is not None:
             # FOR NO KEY UPDATE, like chat.services: rows that point at the user are not held up.
             list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
-        usage, _ = DailyUsage.objects.select_for_update().get_or_create(user=user, day=day_window.first_day)
-        in_flight, expired = _reservations_of(usage.pk, at=at)
+        usage = _usage_locked(user.pk, day_window.first_day)
+        in_flight, expired = _reservations_of(usage.id, at=at)
         if expired:  # left by a process that died mid-call
-            usage.reservations.filter(expires_at__lte=at).delete()
+            QuotaReservation.objects.filter(usage_id=usage.id, expires_at__lte=at).delete()
         status = QuotaStatus.build(
             limit=allowance.daily_limit, used=usage.used, in_flight=in_flight, resets_at=day_window.resets_at
         )
@@ -290,7 +290,7 @@ def quota_reserve(
         refusal = _service_check(ceilings=ceilings, windows=(day_window, month_window), tokens=tokens, at=at)
         if refusal is None:
             reservation_id = _reservation_insert(
-                usage_id=usage.pk, at=at, expires_at=at + reservation_lifetime(), tokens=tokens, images=images
+                usage_id=usage.id, at=at, expires_at=at + reservation_lifetime(), tokens=tokens, images=images
             )
     if refusal is not None:  # raised once the alert it may have recorded is committed
         SERVICE_BUDGET_REFUSALS.inc()
@@ -300,12 +300,45 @@ def quota_reserve(
     )
     return Reservation(
         id=reservation_id,
-        usage_id=usage.pk,
+        usage_id=usage.id,
         status=status,
         user_id=user.pk,
-        day=usage.day,
+        day=day_window.first_day,
         tokens=tokens,
         images=images,
+    )
+
+
+@dataclass(frozen=True)
+class _Usage:
+    id: int
+    used: int
+    images: int
+
+
+def _usage_locked(user_id: int, day: dt.date) -> _Usage:
+    """The user's `DailyUsage` row of `day`, made if it is the day's first send, locked until the
+    transaction ends (`SELECT ... FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` holds the database)."""
+    select, make = _usage_statements()
+    day = connection.ops.adapt_datefield_value(day)
+    with connection.cursor() as cursor:
+        cursor.execute(select, [user_id, day])
+        row = cursor.fetchone()
+        if row is None:  # a concurrent first send may make it too: one of them does, both then lock it
+            cursor.execute(make, [user_id, day])
+            cursor.execute(select, [user_id, day])
+            row = cursor.fetchone()
+    return _Usage(*row)
+
+
+@functools.cache
+def _usage_statements() -> tuple[str, str]:
+    daily = connection.ops.quote_name(DailyUsage._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return (
+        f"SELECT id, used, images FROM {daily} WHERE user_id = %s AND day = %s{lock}",  # noqa: S608 - the model's table
+        f"INSERT INTO {daily} (user_id, day, used, prompt_tokens, completion_tokens, images) "  # noqa: S608
+        "VALUES (%s, %s, 0, 0, 0, 0) ON CONFLICT (user_id, day) DO NOTHING",
     )
 
 
@@ -363,9 +396,12 @@ def _service_check(*, ceilings: dict, windows: tuple[Window, Window], tokens: in
     return refused
 
 
-def _ensure_room_for_images(usage: DailyUsage, *, images: int, at: dt.datetime, resets_at: dt.datetime) -> None:
+def _ensure_room_for_images(usage: _Usage, *, images: int, at: dt.datetime, resets_at: dt.datetime) -> None:
     """Under `quota_reserve`'s lock on the day's row: stored images plus those in flight, plus these."""
-    in_flight = usage.reservations.filter(expires_at__gt=at).aggregate(images=Sum("images"))["images"] or 0
+    in_flight = (
+        QuotaReservation.objects.filter(usage_id=usage.id, expires_at__gt=at).aggregate(images=Sum("images"))["images"]
+        or 0
+    )
     left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
     if images > left:
         raise ImageLimitReached(
