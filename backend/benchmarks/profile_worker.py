@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.04)
     parser.add_argument("--out", default="profile.txt", help="py-spy's raw (collapsed stacks) output")
     parser.add_argument("--no-spy", action="store_true", help="no profile: the worker's CPU only")
+    parser.add_argument(
+        "--gil", action="store_true", help="sample only the thread holding the GIL: where the Python CPU goes"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/profile.sqlite3"
@@ -46,7 +49,18 @@ def main() -> None:
             (worker,) = child_pids(api.pid)
             spy = None
             if not args.no_spy:
-                command = ["py-spy", "record", "--pid", str(worker), "--format", "raw", "--rate", "250"]
+                py_spy = Path(sys.executable).with_name("py-spy")  # the venv's, without it on PATH
+                command = [
+                    str(py_spy),
+                    "record",
+                    "--pid",
+                    str(worker),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "250",
+                    *(["--gil"] if args.gil else []),
+                ]
                 spy = subprocess.Popen([*command, "--output", args.out], stdout=subprocess.DEVNULL)
                 time.sleep(1.0)
             requests = [api_request(api.url, s, content, stream=True, close=False) for s in senders[20:]]

@@ -8,11 +8,13 @@ so a send reads counts, not the whole chat, and stops at the first turn that doe
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Prefetch
 
 from chat.branches import branch_ids, branch_turn_batches
@@ -194,9 +196,9 @@ def build_history(
             else chat.current_prompt_id
         )
     new_images_tokens = _images_tokens(images, counter)
-    summary = ChatSummary.objects.filter(chatbot=chat).first() if settings.CHAT_SUMMARY else None
+    summary = _stored_summary(chat) if settings.CHAT_SUMMARY else None
     covers = summary.covers_until_prompt_id if summary else 0
-    context = dict(Prompt.objects.filter(chatbot=chat).exclude(kind=PromptKind.MESSAGE).values_list("kind", "content"))
+    context = _context_of(chat.pk)
     head, fixed, content_tokens = _head(config.system_prompt, context, content, counter)
     budget = history_budget(model=config.model, max_tokens=config.max_tokens, counter=counter)
     used = fixed + new_images_tokens + _summary_room(summary, counter)
@@ -240,6 +242,26 @@ def build_history(
         history = _with_fold(history, older=rest[::-1], budget=budget)
     counts.save()
     return history
+
+
+def _context_of(chat_id: int) -> dict[str, str]:
+    """The chat's context prompts by kind (one of each at most), by one plain query (every send reads them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_context_statement(), [chat_id, PromptKind.MESSAGE.value])
+        return dict(cursor.fetchall())
+
+
+@functools.cache
+def _context_statement() -> str:
+    table = connection.ops.quote_name(Prompt._meta.db_table)
+    return f"SELECT kind, content FROM {table} WHERE chatbot_id = %s AND kind <> %s"  # noqa: S608 - the model's table
+
+
+def _stored_summary(chat: ChatBot) -> ChatSummary | None:
+    try:
+        return chat.summary  # loaded with the chat by a send (chat.selectors.chat_for_send)
+    except ChatSummary.DoesNotExist:
+        return None
 
 
 def _head(system_prompt: str, context: dict[str, str], content: str, counter: Counter):

@@ -1,7 +1,9 @@
 """Reads of chats. Every queryset starts from `ChatBot.objects.owned_by(user)`: nobody sees another's chats."""
 
 import datetime as dt
+import functools
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from chat.branches import branch_page, versions_of
@@ -10,6 +12,7 @@ from chat.models import (
     ChatBot,
     ChatSummary,
     Choice,
+    Config,
     DailyUsage,
     Prompt,
     PromptImage,
@@ -17,6 +20,7 @@ from chat.models import (
     Reply,
     SharedChat,
 )
+from core import plain_sql
 
 
 def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
@@ -82,6 +86,37 @@ def chat_with_branch(
     versions_of(chat_id=chat.pk, prompts=prompts)
     chat.shown_prompts, chat.older = prompts, older
     return chat
+
+
+def chat_for_send(user, chat_id: int) -> ChatBot | None:
+    """The user's chat `chat_id` with its config and stored summary loaded, or None (not theirs, or
+    gone): what every send starts from, read by one plain statement (core.plain_sql) that keeps
+    `owned_by`'s rule, the chat's user is the caller."""
+    with connection.cursor() as cursor:
+        cursor.execute(_chat_for_send_statement(), [chat_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    chat_end = plain_sql.width(ChatBot)
+    config_end = chat_end + plain_sql.width(Config)
+    chat = plain_sql.instance(ChatBot, row[:chat_end])
+    config = plain_sql.instance(Config, row[chat_end:config_end])
+    summary = plain_sql.instance(ChatSummary, row[config_end:]) if row[config_end] is not None else None
+    ChatBot._meta.get_field("config").set_cached_value(chat, config)  # as select_related would
+    ChatBot._meta.get_field("summary").set_cached_value(chat, summary)  # None: chat.summary raises DoesNotExist
+    Config._meta.get_field("chatbot").set_cached_value(config, chat)
+    return chat
+
+
+@functools.cache
+def _chat_for_send_statement() -> str:
+    quote = connection.ops.quote_name
+    chat, config, summary = (quote(model._meta.db_table) for model in (ChatBot, Config, ChatSummary))
+    selected = ", ".join(plain_sql.columns(model) for model in (ChatBot, Config, ChatSummary))
+    return (
+        f"SELECT {selected} FROM {chat} JOIN {config} ON {config}.chatbot_id = {chat}.id "  # noqa: S608 - model tables
+        f"LEFT JOIN {summary} ON {summary}.chatbot_id = {chat}.id WHERE {chat}.id = %s AND {chat}.user_id = %s"
+    )
 
 
 def chat_with_every_branch(chat: ChatBot) -> ChatBot:

@@ -24,7 +24,7 @@ from chat.quota import (
     quota_reserve,
     quota_status_for,
 )
-from chat.selectors import chat_asking_for_tools
+from chat.selectors import chat_asking_for_tools, chat_for_send
 from chat.sending.plan import SendPlan
 from chat.sending.store import release_quietly
 from chat.services import config_for_a_call, ensure_room_for_a_chat
@@ -32,7 +32,7 @@ from core.database import run_db
 
 
 def _owned_chat(user, chat_id: int) -> ChatBot:
-    chat = ChatBot.objects.owned_by(user).select_related("config").filter(pk=chat_id).first()
+    chat = chat_for_send(user, chat_id)
     if chat is None:
         raise ChatNotFound()
     return chat
@@ -102,6 +102,7 @@ def _reserved_plan(
         counted_tokens=history.counted_tokens(),
         images=images,
         edit_of=edit_of.pk if edit_of is not None else None,
+        may_be_untitled=not chat.title,
     )
 
 
