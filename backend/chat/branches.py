@@ -23,12 +23,15 @@ from chat.models import ChatBot, Choice, Prompt, PromptKind, Reply
 MAX_DEPTH = 1_000_000
 
 
-# Newest first from the leaf (`id`, `chatbot_id`), at most `limit` prompts (the walk stops there too).
+# Newest first from the leaf (`id`, `chatbot_id`), at most `limit` prompts (the walk stops there too;
+# past the root it adds one NULL, which the join below drops). Each step reads the parent by a scalar
+# subquery on the primary key, not a join: for a join inside the recursion SQLite's planner may build
+# a Bloom filter over the whole prompt table on every send (40 ms with 400,000 prompts, docs/performance.md).
 _WALK = (
     "WITH RECURSIVE branch(id, depth) AS ("
     "SELECT id, 0 FROM {prompt} WHERE id = %s AND chatbot_id = %s "
-    "UNION ALL SELECT p.parent_id, b.depth + 1 FROM branch b JOIN {prompt} p ON p.id = b.id "
-    "WHERE p.parent_id IS NOT NULL AND b.depth + 1 < %s) "
+    "UNION ALL SELECT (SELECT p.parent_id FROM {prompt} p WHERE p.id = b.id), b.depth + 1 FROM branch b "
+    "WHERE b.id IS NOT NULL AND b.depth + 1 < %s) "
 )
 _IDS = "SELECT p.id, p.parent_id FROM branch b JOIN {prompt} p ON p.id = b.id ORDER BY b.depth LIMIT %s"
 # ... with each message's newest reply's first choice.
