@@ -45,6 +45,38 @@ def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
     return chats.order_by("-updated_at", "-id")
 
 
+class SearchResults:
+    """A search's chats as the paginator reads them, the search run once rather than twice (its
+    `COUNT(*)` and then its page, each reading every matching message): `count()` reads the ids of
+    the matching chats in their order with one statement, and a slice loads only that page's chats."""
+
+    def __init__(self, user, matches: QuerySet[ChatBot]):
+        self.user, self.matches = user, matches
+        self._ids: list[int] | None = None
+
+    def _all_ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = [pk for pk, _ in self.matches.values_list("pk", "updated_at")]  # updated_at: the order
+        return self._ids
+
+    def count(self) -> int:
+        return len(self._all_ids())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list[ChatBot]:
+        ids = self._all_ids()[page]
+        chats = ChatBot.objects.owned_by(self.user).in_bulk(ids)
+        return [chats[pk] for pk in ids if pk in chats]  # one deleted meanwhile is left out
+
+
+def chats_listed(user, *, search: str = "") -> QuerySet[ChatBot] | SearchResults:
+    """What the chat list pages through: `chat_list_for`, a search's run once (SearchResults)."""
+    chats = chat_list_for(user, search=search)
+    return SearchResults(user, chats) if search.strip() else chats
+
+
 def prompts_with_replies() -> QuerySet[Prompt]:
     """Prompts with all their replies (`loaded_replies`, oldest first), each reply's choices
     (`ordered_choices`) and their images (`loaded_images`) in four queries: plain lists, as

@@ -36,9 +36,9 @@ from chat.images import stored_image_bytes
 from chat.personas import personas_available
 from chat.selectors import (
     chat_detail_queryset_for,
-    chat_list_for,
     chat_with_branch,
     chat_with_every_branch,
+    chats_listed,
     daily_usage_for,
     image_of,
 )
@@ -67,7 +67,7 @@ class ChatListView(generics.ListCreateAPIView):
     def get_queryset(self):
         query = ChatListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return chat_list_for(self.request.user, search=query.validated_data["search"])
+        return chats_listed(self.request.user, search=query.validated_data["search"])
 
     @extend_schema(
         parameters=[
