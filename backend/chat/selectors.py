@@ -120,10 +120,15 @@ def chat_with_branch(
     return chat
 
 
+MAX_ID = 2**63 - 1  # a primary key's largest value (a 64-bit integer)
+
+
 def chat_for_send(user, chat_id: int) -> ChatBot | None:
     """The user's chat `chat_id` with its config and stored summary loaded, or None (not theirs, or
     gone): what every send starts from, read by one plain statement (core.plain_sql) that keeps
     `owned_by`'s rule, the chat's user is the caller."""
+    if not 0 < chat_id <= MAX_ID:  # no such row, and the driver would refuse the number (the ORM answers none)
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_chat_for_send_statement(), [chat_id, user.pk])
         row = cursor.fetchone()

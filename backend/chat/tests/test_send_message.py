@@ -201,3 +201,10 @@ def test_a_reply_with_text_no_database_stores_is_stored_with_replacement_charact
     assert content == "Mock reply: hello nul\ufffd surrogate\ufffd end"
     assert Choice.objects.get().content == content
     assert DailyUsage.objects.get(user=user).used == 1
+
+
+@pytest.mark.parametrize("path", ["messages/", "messages/1/regenerate/", "messages/1/edit/"])
+def test_a_chat_id_past_any_primary_key_is_not_found(auth_client, path):
+    response = auth_client.post(f"/api/v1/chats/{2**64 + 5}/{path}", {"content": "Hello"}, format="json")
+
+    assert response.status_code == 404
