@@ -11,6 +11,10 @@ calls still share one thread that no other request uses meanwhile, and a thread 
 more requests run at once than have before (up to KEPT_IDLE are kept).
 
 Django's own context inside this one then sets nothing (only the outermost context does).
+
+Because these threads live on, so can their database connections (`CONN_MAX_AGE`): a sync view (the
+chat list, a detail) no longer opens one for every request. A worker keeps at most KEPT_IDLE of them
+idle; a thread let go closes its connections first.
 """
 
 from __future__ import annotations
@@ -18,8 +22,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext
+from django.db import connections
 
-KEPT_IDLE = 64
+KEPT_IDLE = 8
+
+
+def _let_go(executor: ThreadPoolExecutor) -> None:
+    executor.submit(connections.close_all)  # on its thread, after whatever it is still running
+    executor.shutdown(wait=False)
 
 
 class RequestThreads:
@@ -37,9 +47,9 @@ class RequestThreads:
                 await self.app(scope, receive, send)
         except BaseException:
             # A cancelled request may leave a call running on the thread: the executor is not lent again.
-            executor.shutdown(wait=False)
+            _let_go(executor)
             raise
         if len(self.idle) < self.kept_idle:
             self.idle.append(executor)
         else:
-            executor.shutdown(wait=False)
+            _let_go(executor)
