@@ -2,7 +2,9 @@
 
 import asyncio
 import threading
+import time
 
+import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
 from core.request_threads import RequestThreads
@@ -83,3 +85,50 @@ def test_no_more_than_kept_idle_threads_wait_for_requests():
         return threads
 
     assert len(asyncio.run(many_at_once()).idle) == 2
+
+
+def test_a_thread_still_running_an_abandoned_call_is_lent_only_once_it_is_done():
+    """As Django's handler does when the client goes away: the view's task is cancelled, the
+    cancellation swallowed, and the request returns while the sync view still runs on its thread."""
+    record: list = []
+    threads_seen: list = []
+
+    async def abandoning_app(scope, receive, send):
+        async with ThreadSensitiveContext():
+            threads_seen.append(await sync_to_async(threading.get_ident)())
+            view = asyncio.ensure_future(sync_to_async(time.sleep)(0.3))
+            await asyncio.sleep(0.05)
+            view.cancel()
+            await asyncio.gather(view, return_exceptions=True)
+
+    async def scenario():
+        abandoning = RequestThreads(abandoning_app)
+        await abandoning(HTTP, None, None)
+        assert abandoning.idle == []  # its thread is still sleeping in the abandoned view
+        next_app = recording_app(record)
+        abandoning.app = next_app
+        await abandoning(HTTP, None, None)  # meanwhile: another thread
+        await asyncio.sleep(0.4)  # the view ends: its thread is back
+        return abandoning
+
+    threads = asyncio.run(scenario())
+
+    ((first, second),) = record
+    assert first == second != threads_seen[0]
+    assert len(threads.idle) == 2
+
+
+def test_a_thread_idle_too_long_is_let_go_when_the_next_request_comes():
+    async def scenario():
+        threads = RequestThreads(recording_app([]), idle_seconds=0.05)
+        await threads(HTTP, None, None)
+        (kept,) = threads.idle
+        await asyncio.sleep(0.1)
+        await threads(HTTP, None, None)
+        return threads, kept
+
+    threads, old = asyncio.run(scenario())
+
+    assert old not in threads.idle and len(threads.idle) == 1
+    with pytest.raises(RuntimeError):  # shut down
+        old.submit(int)
