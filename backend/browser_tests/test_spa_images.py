@@ -67,6 +67,11 @@ def test_an_attached_image_is_previewed_removable_sent_and_opens_full_size(app):
     expect(viewer).to_have_count(0)
     expect(thumbnail).to_be_focused()
 
+    shown = thumbnail.get_by_role("img").get_attribute("src")
+    page.evaluate("location.hash = '#/usage'")  # leaving the chat gives its images' memory back
+    expect(thumbnail).to_have_count(0)
+    assert page.evaluate("(url) => fetch(url).then(() => 'kept', () => 'revoked')", shown) == "revoked"
+
 
 PASTE_AND_DROP = """([kind, base64Bytes]) => {
     const bytes = Uint8Array.from(atob(base64Bytes), (c) => c.charCodeAt(0));

@@ -273,5 +273,11 @@ export function conversationPage({ chatId }) {
   }
 
   const loaded = load();
+  // Leaving the page: the images' blob: URLs are given back (they live as long as the document otherwise).
+  view.element.cleanup = () => {
+    view.releaseThumbnails();
+    for (const loading of imageUrls.values()) loading.then((url) => URL.revokeObjectURL(url), () => {});
+    imageUrls.clear();
+  };
   return view.element;
 }

@@ -229,8 +229,12 @@ export function conversationView({
     if (!olderButton.hidden && element.scrollTop < 120) onLoadOlder();
   });
 
+  const thumbnails = []; // blob: URLs of the images of messages sent from this page
+
   return {
     element,
+    /** Give back the memory of the sent images' thumbnails (the page is left). */
+    releaseThumbnails: () => thumbnails.splice(0).forEach((url) => URL.revokeObjectURL(url)),
     showChat,
     showSummary,
     /** Only the heading's title (the first message named the chat). */
@@ -282,6 +286,7 @@ export function conversationView({
     /** A message just sent (with its image files), its answer still to come. */
     addPendingTurn(content, files = []) {
       const images = files.map((file) => ({ src: URL.createObjectURL(file) }));
+      thumbnails.push(...images.map((image) => image.src));
       const turn = drawTurn({ content, images });
       turn.answer.write("");
       scrollToEnd();
