@@ -76,9 +76,14 @@ def test_deltas_arrive_as_the_model_writes_then_one_done_with_the_stored_prompt(
 
 
 @pytest.mark.parametrize(
-    ("directive", "status"), [("[[mock:cut=2]]", 502), ("[[mock:status=500]]", 502), ("[[mock:status=429]]", 503)]
+    ("directive", "status", "says"),
+    [
+        ("[[mock:cut=2]]", 502, "broke off"),
+        ("[[mock:status=500]]", 502, "error (500)"),
+        ("[[mock:status=429]]", 503, "busy"),
+    ],
 )
-def test_an_upstream_failure_mid_stream_is_one_error_event_and_costs_nothing(api_server, chat, directive, status):
+def test_an_upstream_failure_mid_stream_is_one_error_event_and_costs_nothing(api_server, chat, directive, status, says):
     server = api_server(workers=1)
 
     with stream(server, chat, f"one two three four {directive}") as response:
@@ -86,7 +91,7 @@ def test_an_upstream_failure_mid_stream_is_one_error_event_and_costs_nothing(api
 
     assert events[-1][1] == "error"
     assert events[-1][2]["status"] == status
-    assert events[-1][2]["detail"]
+    assert says in events[-1][2]["detail"]
     assert [e[1] for e in events].count("error") == 1
     assert "done" not in [e[1] for e in events]
     assert not Prompt.objects.filter(chatbot=chat).exists()

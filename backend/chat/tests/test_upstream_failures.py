@@ -22,21 +22,21 @@ def assert_nothing_stored_and_nothing_spent(client, chat):
 
 
 @pytest.mark.parametrize(
-    ("directive", "status"),
+    ("directive", "status", "says"),
     [
-        ("[[mock:status=500]]", 502),
-        ("[[mock:status=503]]", 502),
-        ("[[mock:status=401]]", 502),
-        ("[[mock:status=400]]", 502),
-        ("[[mock:status=404]]", 502),
-        ("[[mock:status=429]]", 503),
-        ("[[mock:cut=0]]", 502),
-        ("[[mock:hang]]", 504),
-        ("[[mock:latency=3]]", 504),
+        ("[[mock:status=500]]", 502, "error (500)"),
+        ("[[mock:status=503]]", 502, "error (503)"),
+        ("[[mock:status=401]]", 502, "error (401)"),
+        ("[[mock:status=400]]", 502, "error (400)"),
+        ("[[mock:status=404]]", 502, "error (404)"),
+        ("[[mock:status=429]]", 503, "busy"),
+        ("[[mock:cut=0]]", 502, "broke off"),  # a body promised, half of it sent, the connection dropped
+        ("[[mock:hang]]", 504, "in time"),
+        ("[[mock:latency=3]]", 504, "in time"),
     ],
 )
 def test_an_upstream_failure_maps_to_a_gateway_error_and_costs_nothing(
-    auth_client, user, mock_llm, settings, directive, status
+    auth_client, user, mock_llm, settings, directive, status, says
 ):
     settings.OPENAI_TIMEOUT = 0.5
     chat = ChatBotFactory(user=user)
@@ -44,7 +44,7 @@ def test_an_upstream_failure_maps_to_a_gateway_error_and_costs_nothing(
     response = send(auth_client, chat, f"Hello {directive}")
 
     assert response.status_code == status
-    assert response.json()["detail"]
+    assert says in response.json()["detail"]
     assert response["X-RateLimit-Remaining"] == "5"
     if status == 503:
         assert response["Retry-After"] == "7"
