@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+MIDNIGHT_MARGIN = 90  # seconds
 NO_BROWSER = (
     "no Chromium found (install Debian's chromium, or run `playwright install chromium`): browser tests skipped"
 )
@@ -196,3 +198,16 @@ def send(page, text):
 def _server_readable_passwords(settings):
     # Users made by the tests log in through a server process, which knows Django's real hashers only.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_of_midnight():
+    """The quota day turns at the server's midnight: a test begun in the day's last minute would see
+    its counts and "resets in N hours" change halfway. It waits for the new day instead (once a day
+    at most, for at most `MIDNIGHT_MARGIN` seconds): a browser test takes well under that."""
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if (left := (midnight - now).total_seconds()) < MIDNIGHT_MARGIN:
+        time.sleep(left + 1)
