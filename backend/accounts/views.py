@@ -9,10 +9,10 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api_keys import api_key_create_for_owner, api_key_revoke
+from accounts.authentication import JWTAuthentication
 from accounts.invites import signup_open_check, signup_policy
 from accounts.selectors import api_keys_of
 from accounts.serializers import (

@@ -14,8 +14,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.authentication import JWTAuthentication
 from accounts.invites import invite_hash
 from accounts.social.adapter import spa_redirect
 from accounts.social.providers import CALLBACK_VIEWS, PROVIDERS, enabled_providers
