@@ -17,7 +17,7 @@ from django_tasks import task
 
 from chat.gateway import Completion, CompletionRequest, get_gateway
 from chat.models import ChatBot, PromptKind, ServiceCallKind, TitleSource
-from chat.service_usage import record_service_usage
+from chat.service_usage import hold_service_call, release_service_call, settle_service_call
 from core.metrics import SERVICE_CALLS
 from core.tasks import retried
 
@@ -69,8 +69,17 @@ def _title(chat_id: int) -> str:
     if reply is None or not reply.ordered_choices:
         return "nothing to name"
     request = title_request(model=chat.config.model, question=first.content, answer=reply.ordered_choices[0].content)
-    completion = _ask(request)  # an UpstreamError is retried by the task
-    record_service_usage(kind=ServiceCallKind.TITLE, completion=completion, user_id=chat.user_id, chat_id=chat.pk)
+    held = hold_service_call(kind=ServiceCallKind.TITLE, request=request, user_id=chat.user_id, chat_id=chat.pk)
+    if held is None:  # the chat keeps its first line
+        SERVICE_CALLS.labels("title", "over_ceiling").inc()
+        logger.info("chat not titled chat=%s: the service's token ceiling is reached", chat.pk)
+        return "the service's token ceiling is reached"
+    try:
+        completion = _ask(request)  # an UpstreamError is retried by the task
+    except BaseException:
+        release_service_call(held)
+        raise
+    settle_service_call(held, completion)
     title = clean_title(completion.text)
     if not title:
         SERVICE_CALLS.labels("title", "empty").inc()

@@ -20,11 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.exceptions import UpstreamError
-from chat.gateway import Completion, CompletionRequest, OpenAIGateway
+from chat.gateway import CompletionRequest, OpenAIGateway
 from chat.history import History
 from chat.models import ChatBot, ChatSummary, ServiceCallKind
 from chat.sending.plan import SendPlan
-from chat.service_usage import record_service_usage
+from chat.service_usage import hold_service_call, release_service_call, settle_service_call
 from core.database import run_db
 from core.metrics import SERVICE_CALLS
 
@@ -60,17 +60,14 @@ def summary_request(*, model: str, history: History) -> CompletionRequest:
     )
 
 
-def store_summary(*, plan: SendPlan, completion: Completion, content: str) -> bool:
-    """Keep the new summary unless a concurrent send stored one covering as much or more; its
-    tokens are the service's either way. False: the chat is gone."""
+def store_summary(*, plan: SendPlan, content: str) -> bool:
+    """Keep the new summary unless a concurrent send stored one covering as much or more (its tokens
+    are the service's either way, settled before). False: the chat is gone."""
     history = plan.history
     covers = history.to_fold[-1].prompt_id
     with transaction.atomic():
         if not ChatBot.objects.filter(pk=plan.chat_id).exists():
             return False
-        record_service_usage(
-            kind=ServiceCallKind.SUMMARY, completion=completion, user_id=plan.user_id, chat_id=plan.chat_id
-        )
         values = {
             "content": content,
             "covers_until_prompt_id": covers,
@@ -91,22 +88,30 @@ async def with_summary(plan: SendPlan, gateway: OpenAIGateway) -> SendPlan:
     if history is None or not history.to_fold:
         return plan
     request = summary_request(model=plan.request.model, history=history)
+    held = await run_db(
+        hold_service_call, kind=ServiceCallKind.SUMMARY, request=request, user_id=plan.user_id, chat_id=plan.chat_id
+    )
+    if held is None:
+        SERVICE_CALLS.labels("summary", "over_ceiling").inc()
+        logger.info("summary skipped chat=%s: the service's token ceiling is reached, plain trimming", plan.chat_id)
+        return plan
     try:
         async with asyncio.timeout(settings.CHAT_SUMMARY_TIMEOUT):
             completion = await gateway.complete(request)
-    except (UpstreamError, TimeoutError) as error:
+    except BaseException as error:
+        await run_db(release_service_call, held)
+        if not isinstance(error, UpstreamError | TimeoutError):
+            raise
         SERVICE_CALLS.labels("summary", "failed").inc()
         logger.warning("summary failed chat=%s error=%s: plain trimming", plan.chat_id, type(error).__name__)
         return plan
+    await run_db(settle_service_call, held, completion)
     content = completion.text.strip()
     if not content:
         SERVICE_CALLS.labels("summary", "empty").inc()
-        await run_db(
-            record_service_usage, kind="summary", completion=completion, user_id=plan.user_id, chat_id=plan.chat_id
-        )
         return plan
     try:
-        stored = await run_db(store_summary, plan=plan, completion=completion, content=content)
+        stored = await run_db(store_summary, plan=plan, content=content)
     except Exception:  # a summary never fails the send
         logger.exception("summary not stored chat=%s: plain trimming", plan.chat_id)
         return plan

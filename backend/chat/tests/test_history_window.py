@@ -222,3 +222,29 @@ def test_the_export_carries_the_summary(auth_client, user, mock_llm, small_windo
     assert markdown.index("## Earlier turns summarised") < markdown.index("## Conversation")
     assert document["summary"]["content"] == summary.content
     assert document["summary"]["covers_until_prompt_id"] == summary.covers_until_prompt_id
+
+
+def test_a_summary_the_services_ceiling_cannot_take_is_not_asked_for_and_the_send_trims(
+    auth_client, user, mock_llm, small_window, settings
+):
+    from prometheus_client import REGISTRY
+
+    def over_ceiling():
+        labels = {"purpose": "summary", "outcome": "over_ceiling"}
+        return REGISTRY.get_sample_value("chatbot_service_calls_total", labels)
+
+    # The send's worst case (its window of history and max_tokens, ~3,000 tokens) fits; folding
+    # 120 turns' worth (~17,000 estimated) does not.
+    settings.SERVICE_DAILY_TOKENS = 10_000
+    chat = long_chat(user, ENGLISH, turns=120)
+    before = over_ceiling() or 0.0
+
+    response = send(auth_client, chat, "And what should I wear?")
+
+    assert response.status_code == 201
+    assert summary_calls(mock_llm) == []
+    (call,) = chat_calls(mock_llm)
+    assert sent_tokens(call["body"]["messages"]) <= WINDOW - MAX_TOKENS  # plain trimming
+    assert not ChatSummary.objects.filter(chatbot=chat).exists()
+    assert not ServiceTokenUsage.objects.exists()  # nothing held is left behind
+    assert over_ceiling() == before + 1

@@ -11,9 +11,9 @@ import pytest
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from chat.models import ChatBot, DailyUsage, ServiceTokenUsage
-from chat.tests.factories import ChatBotFactory
-from chat.titles import TITLE_SYSTEM_PROMPT, clean_title
+from chat.models import ChatBot, DailyUsage, ServiceTokenUsage, TitleSource
+from chat.tests.factories import ChatBotFactory, exchange
+from chat.titles import TITLE_SYSTEM_PROMPT, clean_title, title_chat
 from conftest import bearer_client, database_url
 
 BACKEND = Path(__file__).resolve().parents[2]
@@ -138,3 +138,26 @@ def test_a_chat_made_by_an_openai_style_call_keeps_its_first_line(user, mock_llm
 
     assert title_calls(mock_llm) == []
     assert ChatBot.objects.get(user=user).title == "Plan a trip to Busan"
+
+
+@pytest.mark.django_db
+def test_at_the_services_token_ceiling_a_chat_keeps_its_first_line_and_the_model_is_not_asked(
+    user, mock_llm, titles_on, settings
+):
+    settings.SERVICE_DAILY_TOKENS = 1_000
+    ServiceTokenUsage.objects.create(kind="summary", model="gpt-4o-mini", prompt_tokens=990)  # 10 left today
+    chat = ChatBotFactory(user=user, title="Plan a trip to Busan", title_source=TitleSource.FIRST_LINE)
+    exchange(chat, "Plan a trip to Busan", "Take the KTX from Seoul.")
+
+    result = title_chat.enqueue(chat_id=chat.pk)
+
+    assert result.return_value == "the service's token ceiling is reached"
+    assert title_calls(mock_llm) == []
+    assert ChatBot.objects.get(pk=chat.pk).title == "Plan a trip to Busan"
+    assert ServiceTokenUsage.objects.count() == 1  # nothing held is left behind
+
+    settings.SERVICE_DAILY_TOKENS = 100_000  # room again: the same task names it, held then settled
+    assert title_chat.enqueue(chat_id=chat.pk).return_value == "titled"
+    (usage,) = ServiceTokenUsage.objects.filter(kind="title")
+    (call,) = title_calls(mock_llm)  # the model's count (the mock counts words), not the worst case held
+    assert usage.prompt_tokens == sum(len(m["content"].split()) for m in call["body"]["messages"])
