@@ -45,7 +45,7 @@ def text(value, path: str, *, max_length: int | None = None) -> str:
         raise invalid(path, str(error.detail[0])) from error
 
 
-def _image_part(part: dict, path: str) -> dict:
+def checked_image_part(part: dict, path: str) -> dict:
     """`{"type": "image_url", "image_url": {"url", "detail"}}`: a `data:` URL whose bytes are a real
     image (checked like an upload; what goes upstream is the re-encoded copy, EXIF gone, its type
     what the bytes are), or an `https` URL passed on as given: our server fetches nothing."""
@@ -87,7 +87,7 @@ def _content(value, path: str, *, images: bool = False):
                 pictures += 1
                 if pictures > settings.CHAT_IMAGES_PER_MESSAGE:
                     raise invalid(f"{path}.{number}", f"At most {settings.CHAT_IMAGES_PER_MESSAGE} images a message.")
-                parts.append(_image_part(part, f"{path}.{number}"))
+                parts.append(checked_image_part(part, f"{path}.{number}"))
                 continue
             if kind != "text" or set(part) - {"type", "text"}:
                 allowed = "text and image_url" if images else "text"

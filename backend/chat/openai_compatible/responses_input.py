@@ -2,7 +2,8 @@
 completions messages and parameters the upstream is sent (most OpenAI-compatible servers have no
 `/responses`): `instructions` become a system message, input items become messages (consecutive
 `function_call`s one assistant message with `tool_calls`, each `function_call_output` a `tool`
-message), function tools and `tool_choice` take the chat shape, `text.format` becomes `response_format`.
+message, a user's `input_image` parts `image_url` parts), function tools and `tool_choice` take the
+chat shape, `text.format` becomes `response_format`.
 """
 
 from __future__ import annotations
@@ -31,22 +32,57 @@ ITEM_KEYS = {
 }
 
 
+def _text_part(part, where: str) -> str:
+    if not isinstance(part, dict) or part.get("type") not in TEXT_PARTS:
+        raise invalid(f"{where}.type", "Only `input_text` and `output_text` parts are supported.")
+    for key in part:
+        if key not in ("type", "text", "annotations", "logprobs"):
+            raise invalid(f"{where}.{key}", "Not supported in a text part.")
+    return text(part.get("text"), f"{where}.text")
+
+
 def _parts_text(value, path: str) -> str:
     """A message's content: text, or a list of `input_text` / `output_text` parts."""
     if isinstance(value, str):
         return text(value, path)
     if not isinstance(value, list) or not value:
         raise invalid(path, "Expected text, or a list of text parts.")
-    pieces = []
+    return "".join(_text_part(part, f"{path}.{number}") for number, part in enumerate(value))
+
+
+IMAGE_PART_KEYS = {"type", "image_url", "detail", "file_id"}
+
+
+def _user_content(value, path: str):
+    """A user's message: its text, or (with `input_image` parts) the chat shape's list of `text` and
+    `image_url` parts, each image checked as the chat completions endpoint checks it."""
+    if not isinstance(value, list) or not any(isinstance(p, dict) and p.get("type") == "input_image" for p in value):
+        return _parts_text(value, path)
+    parts, pictures = [], 0
     for number, part in enumerate(value):
         where = f"{path}.{number}"
-        if not isinstance(part, dict) or part.get("type") not in TEXT_PARTS:
-            raise invalid(f"{where}.type", "Only `input_text` and `output_text` parts are supported.")
+        if not isinstance(part, dict) or part.get("type") != "input_image":
+            parts.append({"type": "text", "text": _text_part(part, where)})
+            continue
         for key in part:
-            if key not in ("type", "text", "annotations", "logprobs"):
-                raise invalid(f"{where}.{key}", "Not supported in a text part.")
-        pieces.append(text(part.get("text"), f"{where}.text"))
-    return "".join(pieces)
+            if key not in IMAGE_PART_KEYS:
+                raise invalid(f"{where}.{key}", "Not supported in an `input_image` part.")
+        if part.get("file_id") is not None:
+            raise invalid(f"{where}.file_id", "Files are not supported: send the image as a data: URL or an https URL.")
+        pictures += 1
+        if pictures > settings.CHAT_IMAGES_PER_MESSAGE:
+            raise invalid(where, f"At most {settings.CHAT_IMAGES_PER_MESSAGE} images a message.")
+        image = {"url": part.get("image_url")}
+        if part.get("detail") is not None:
+            image["detail"] = part["detail"]
+        try:
+            parts.append(wire_messages.checked_image_part({"type": "image_url", "image_url": image}, where))
+        except serializers.ValidationError as error:  # named by the Responses API's own fields
+            inner, message = next(iter(error.detail.items()))
+            raise invalid(
+                inner.replace(".image_url.url", ".image_url").replace(".image_url.detail", ".detail"), str(message[0])
+            ) from error
+    return parts
 
 
 def input_messages(value, path: str = "input") -> list[dict]:
@@ -69,7 +105,14 @@ def input_messages(value, path: str = "input") -> list[dict]:
         if kind == "message":
             if item.get("role") not in INPUT_ROLES:
                 raise invalid(f"{where}.role", f"Expected one of: {', '.join(INPUT_ROLES)}.")
-            messages.append({"role": item["role"], "content": _parts_text(item.get("content"), f"{where}.content")})
+            content = item.get("content")
+            where = f"{where}.content"
+            messages.append(
+                {
+                    "role": item["role"],
+                    "content": _user_content(content, where) if item["role"] == "user" else _parts_text(content, where),
+                }
+            )
         elif kind == "function_call":
             call = {
                 "id": text(item.get("call_id"), f"{where}.call_id", max_length=200),
@@ -155,6 +198,12 @@ class ResponseRequestSerializer(serializers.Serializer):
         return None if value is None else unwrapped(response_format, value)
 
     def validate(self, attrs):
+        if attrs["model"] not in settings.OPENAI_VISION_MODELS and any(
+            wire_messages.image_urls(message.get("content")) for message in attrs["input"]
+        ):
+            raise serializers.ValidationError(
+                {"input": [f"The model {attrs['model']} reads text only: send no input_image parts to it."]}
+            )
         choice = attrs.get("tool_choice")
         names = {tool["function"]["name"] for tool in attrs.get("tools") or ()}
         if choice == "required" and not names:

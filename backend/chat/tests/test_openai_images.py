@@ -137,3 +137,68 @@ def test_images_of_earlier_messages_count_too_as_they_are_sent_again(client, use
 
     assert "images a day" in refused.value.body["message"]
     assert not Prompt.objects.exists()
+
+
+# --- The Responses API: `input_image` parts, checked and stored the same way -----------------------
+
+
+def responses_input(*images, text="What is in the picture?", **image_fields) -> list[dict]:
+    parts = [{"type": "input_text", "text": text}]
+    parts += [{"type": "input_image", "image_url": url, "detail": "low", **image_fields} for url in images]
+    return [{"role": "user", "content": parts}]
+
+
+def test_an_input_image_reaches_the_model_through_the_responses_api_and_is_stored_with_the_turn(client, user, mock_llm):
+    answer = client.responses.create(model=MODEL, input=responses_input(data_url(picture(40, 30))))
+
+    assert "I see a 40x30 PNG image." in answer.output_text
+    sent = mock_llm.requests()[-1]["body"]["messages"][-1]["content"]
+    assert sent[0] == {"type": "text", "text": "What is in the picture?"}
+    assert sent[1]["type"] == "image_url" and sent[1]["image_url"]["detail"] == "low"
+    assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    prompt = Prompt.objects.get(chatbot__user=user)
+    assert prompt.content == "What is in the picture?"
+    image = PromptImage.objects.get(prompt=prompt)
+    assert (image.media_type, image.width, image.height) == ("image/png", 40, 30)
+    assert DailyUsage.objects.get(user=user).images == 1
+
+
+def test_an_https_input_image_goes_upstream_as_given(client, user, mock_llm):
+    url = "https://images.example/cat.png"
+    client.responses.create(model=MODEL, input=responses_input(url))
+
+    sent = mock_llm.requests()[-1]["body"]["messages"][-1]["content"]
+    assert sent[1] == {"type": "image_url", "image_url": {"url": url, "detail": "low"}}
+    assert not PromptImage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("input_", "param", "says"),
+    [
+        (responses_input(data_url(b"not an image at all")), "input.0.content.1.image_url", "not an image"),
+        (responses_input("http://images.example/cat.png"), "input.0.content.1.image_url", "https URL"),
+        (responses_input("https://images.example/cat.png", file_id="file-1"), "input.0.content.1.file_id", "Files"),
+        (responses_input("https://images.example/cat.png", mask="x"), "input.0.content.1.mask", "Not supported"),
+        (
+            [{"role": "assistant", "content": [{"type": "input_image", "image_url": "https://images.example/a.png"}]}],
+            "input.0.content.0.type",
+            "input_text",
+        ),
+    ],
+    ids=["not an image", "http", "file_id", "unknown field", "an assistant's"],
+)
+def test_an_input_image_we_cannot_take_is_a_400_naming_it(client, user, input_, param, says):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model=MODEL, input=input_)
+
+    error = refused.value.body
+    assert error["param"] == param
+    assert says in error["message"]
+    assert not Prompt.objects.exists()
+
+
+def test_a_text_only_model_refuses_input_images_in_words(client, user):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model="gpt-4.1-mini", input=responses_input("https://images.example/cat.png"))
+
+    assert "reads text only" in refused.value.body["message"]
