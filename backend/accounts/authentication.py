@@ -61,7 +61,7 @@ class JWTAuthentication(simplejwt.JWTAuthentication):
 
     def get_user(self, validated_token):
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
-        if api_settings.USER_ID_FIELD != "id" or not isinstance(user_id, int) or not 0 < user_id <= MAX_ID:
+        if api_settings.USER_ID_FIELD != "id" or type(user_id) is not int or not 0 < user_id <= MAX_ID:
             return super().get_user(validated_token)
         with connection.cursor() as cursor:
             cursor.execute(_user_statement(), [user_id])

@@ -364,8 +364,11 @@ class _LoopGateways(dict):
         try:
             yield
         finally:
+            # Out of the map first: the clients hold the loop, so its weak key would never go.
+            _gateways.pop(asyncio.get_running_loop(), None)
             for gateway in self.values():
-                await gateway.close()
+                with contextlib.suppress(Exception):
+                    await gateway.close()
 
 
 def get_gateway() -> OpenAIGateway:

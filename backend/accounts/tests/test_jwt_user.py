@@ -47,7 +47,9 @@ def test_a_token_stops_working_when_its_user_changes(change, code):
     assert body["code"] == code
 
 
-@pytest.mark.parametrize("user_id", ["7", 2**64, -1, None], ids=["a string", "past 64 bits", "negative", "null"])
+@pytest.mark.parametrize(
+    "user_id", ["7", 2**64, -1, None, True], ids=["a string", "past 64 bits", "negative", "null", "a boolean"]
+)
 def test_a_signed_token_with_an_odd_user_claim_is_refused_not_an_error(user_id):
     token = AccessToken()
     token["user_id"] = user_id

@@ -21,3 +21,21 @@ def test_the_sdk_still_hands_the_gateway_the_upstream_response_unread(mock_llm, 
 
     assert unread
     assert (b"data: " in body) if stream else (b'"choices"' in body)
+
+
+def test_a_loops_gateways_are_closed_and_let_go_when_the_loop_ends(mock_llm):
+    import asyncio
+    import gc
+
+    from chat.gateway import CompletionRequest, _gateways, get_gateway
+
+    async def ask():
+        gateway = get_gateway()
+        await gateway.complete(CompletionRequest(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]))
+        return gateway
+
+    gateways = [asyncio.run(ask()) for _ in range(3)]  # as the title task does, a loop a call
+    gc.collect()
+
+    assert all(gateway.client.is_closed() for gateway in gateways)
+    assert len(_gateways) == 0  # no loop kept alive by its clients

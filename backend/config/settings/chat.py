@@ -123,6 +123,7 @@ OPENAI_COMPAT_BODY_MAX_BYTES = CHAT_IMAGES_PER_MESSAGE * CHAT_IMAGE_MAX_BYTES * 
 REQUEST_BODY_MAX_BYTES_FOR = {
     r"^/api/v1/chats/\d+/messages/$": IMAGE_SEND_BODY_MAX_BYTES,
     r"^/api/openai/v1/chat/completions$": OPENAI_COMPAT_BODY_MAX_BYTES,
+    r"^/api/openai/v1/responses$": OPENAI_COMPAT_BODY_MAX_BYTES,  # input_image parts, as data: URLs
 }
 # Reads of shared chats (GET /api/v1/shared/<token>/) per client address.
 SHARED_CHAT_THROTTLE_RATE = env.str("SHARED_CHAT_THROTTLE_RATE", default="60/minute")
