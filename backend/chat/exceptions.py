@@ -69,6 +69,14 @@ class UpstreamError(ApplicationError):
 
     status, code = 502, "upstream_error"
     default_detail = _("The language model service failed to answer. Please try again.")
+    # True when the model cannot have generated anything: the connection was never made, or the
+    # server answered with an error status. A timeout or a dropped answer may have cost tokens.
+    nothing_generated = False
+
+    def refused(self) -> UpstreamError:
+        """This error, marked as one before the model generated anything."""
+        self.nothing_generated = True
+        return self
 
 
 class UpstreamBusy(UpstreamError):

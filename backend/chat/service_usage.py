@@ -4,8 +4,10 @@ user's completions (never in DailyUsage, never against a quota), for the service
 They count against the service's ceiling (SERVICE_DAILY_TOKENS, SERVICE_MONTHLY_TOKENS) as the
 users' completions do, and are held the same way: before the call, under the one
 `ServiceBudgetLock` row, its worst case is checked against what the service has spent or holds and
-written as its row; the call's own count then replaces it (`settle_service_call`), or the row goes if
-the call failed (`release_service_call`). A worker that dies mid-call leaves the worst case counted.
+written as its row; the call's own count then replaces it (`settle_service_call`). A call that failed
+before the model could generate anything (refused, unreachable) gives its row back
+(`fail_service_call`); one that timed out, broke off or was cancelled keeps its worst case counted,
+as does a worker that dies mid-call: the model may have spent the tokens all the same.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.allowances import prompt_tokens_estimate, service_ceilings, service_tokens_used, windows_at
+from chat.exceptions import UpstreamError
 from chat.gateway import Completion, CompletionRequest
 from chat.models import ServiceBudgetLock, ServiceTokenUsage
 from core.metrics import SERVICE_TOKENS
@@ -50,6 +53,7 @@ def settle_service_call(held: ServiceTokenUsage, completion: Completion) -> None
     SERVICE_TOKENS.labels(held.kind, "completion").inc(completion.completion_tokens)
 
 
-def release_service_call(held: ServiceTokenUsage) -> None:
-    """A call that failed before the model counted anything: nothing spent."""
-    ServiceTokenUsage.objects.filter(pk=held.pk).delete()
+def fail_service_call(held: ServiceTokenUsage, error: BaseException) -> None:
+    """A failed call's row goes if the model cannot have generated anything; otherwise its worst case stays."""
+    if isinstance(error, UpstreamError) and error.nothing_generated:
+        ServiceTokenUsage.objects.filter(pk=held.pk).delete()

@@ -17,7 +17,7 @@ from django_tasks import task
 
 from chat.gateway import Completion, CompletionRequest, get_gateway
 from chat.models import ChatBot, PromptKind, ServiceCallKind, TitleSource
-from chat.service_usage import hold_service_call, release_service_call, settle_service_call
+from chat.service_usage import fail_service_call, hold_service_call, settle_service_call
 from core.metrics import SERVICE_CALLS
 from core.tasks import retried
 
@@ -76,8 +76,8 @@ def _title(chat_id: int) -> str:
         return "the service's token ceiling is reached"
     try:
         completion = _ask(request)  # an UpstreamError is retried by the task
-    except BaseException:
-        release_service_call(held)
+    except BaseException as error:
+        fail_service_call(held, error)
         raise
     settle_service_call(held, completion)
     title = clean_title(completion.text)

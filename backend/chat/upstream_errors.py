@@ -43,21 +43,21 @@ def translated(error: Exception) -> Exception:
     if isinstance(error, UpstreamError):
         return error
     if isinstance(error, openai.RateLimitError):
-        return UpstreamBusy(retry_after=_retry_after(error.response))
+        return UpstreamBusy(retry_after=_retry_after(error.response)).refused()
     if isinstance(error, openai.APIStatusError):
         message = _("The language model service answered with an error (%(status)s).")
-        return UpstreamError(message % {"status": error.status_code})
+        return UpstreamError(message % {"status": error.status_code}).refused()
     cause = _transport_cause(error)
     if isinstance(cause, aiohttp.ServerTimeoutError):  # no answer, or no next piece, in time
         return UpstreamTimeout()
     if isinstance(cause, aiohttp.ClientConnectorError):  # refused, unknown host, unreachable
-        return UpstreamError(_("Could not reach the language model service."))
+        return UpstreamError(_("Could not reach the language model service.")).refused()
     if cause is not None:  # hung up, or sent a body that is not HTTP, once the answer was under way
         return UpstreamError(_("The language model service broke off its answer."))
     if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
         return UpstreamTimeout()
     if isinstance(error, openai.APIConnectionError):
-        return UpstreamError(_("Could not reach the language model service."))
+        return UpstreamError(_("Could not reach the language model service.")).refused()
     if isinstance(error, httpx2.HTTPError):  # raised while reading a response already under way
         return UpstreamError(_("The language model service broke off its answer."))
     if isinstance(error, ValueError | TypeError | AttributeError | KeyError):  # not what OpenAI sends

@@ -3,9 +3,11 @@ into the chat's running summary (a short call of the model's own), stored with t
 ahead of the turns that remain.
 
 The call is the service's, not the user's: it never takes one of their daily completions; its
-tokens go to `ServiceTokenUsage` and the metrics. If it fails or takes longer than
-CHAT_SUMMARY_TIMEOUT, the send goes on with plain trimming (the request as prepared: the stored
-summary, if any, and as many turns as fit) and the next send tries again.
+tokens go to `ServiceTokenUsage` and the metrics, held against the service's ceiling before the
+call (`chat.service_usage`). If it fails or takes longer than CHAT_SUMMARY_TIMEOUT, if the ceiling
+cannot take it, or if its row cannot be written (the chat deleted meanwhile), the send goes on with
+plain trimming (the request as prepared: the stored summary, if any, and as many turns as fit) and
+the next send tries again.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from chat.gateway import CompletionRequest, OpenAIGateway
 from chat.history import History
 from chat.models import ChatBot, ChatSummary, ServiceCallKind
 from chat.sending.plan import SendPlan
-from chat.service_usage import hold_service_call, release_service_call, settle_service_call
+from chat.service_usage import fail_service_call, hold_service_call, settle_service_call
 from core.database import run_db
 from core.metrics import SERVICE_CALLS
 
@@ -82,11 +84,31 @@ def store_summary(*, plan: SendPlan, content: str) -> bool:
 
 
 async def with_summary(plan: SendPlan, gateway: OpenAIGateway) -> SendPlan:
-    """`plan` with the dropped turns folded into a new summary, or as it is (nothing to fold, or the
-    summary call failed: plain trimming)."""
+    """`plan` with the dropped turns folded into a new summary, or as it is (nothing to fold, or no
+    new summary: plain trimming). A summary never fails the send, whatever goes wrong with it."""
     history = plan.history
     if history is None or not history.to_fold:
         return plan
+    try:
+        content = await _new_summary(plan, gateway)
+    except Exception:
+        SERVICE_CALLS.labels("summary", "failed").inc()
+        logger.exception("summary failed chat=%s: plain trimming", plan.chat_id)
+        return plan
+    if content is None:
+        return plan
+    messages = history.messages(new_summary=content)
+    return dataclasses.replace(
+        plan,
+        request=dataclasses.replace(plan.request, messages=messages),
+        counted_tokens=history.counted_tokens(new_summary=content),
+    )
+
+
+async def _new_summary(plan: SendPlan, gateway: OpenAIGateway) -> str | None:
+    """The new summary, stored; None when there is none (over the service's ceiling, the model
+    failed or said nothing, the chat was deleted meanwhile)."""
+    history = plan.history
     request = summary_request(model=plan.request.model, history=history)
     held = await run_db(
         hold_service_call, kind=ServiceCallKind.SUMMARY, request=request, user_id=plan.user_id, chat_id=plan.chat_id
@@ -94,29 +116,22 @@ async def with_summary(plan: SendPlan, gateway: OpenAIGateway) -> SendPlan:
     if held is None:
         SERVICE_CALLS.labels("summary", "over_ceiling").inc()
         logger.info("summary skipped chat=%s: the service's token ceiling is reached, plain trimming", plan.chat_id)
-        return plan
+        return None
     try:
         async with asyncio.timeout(settings.CHAT_SUMMARY_TIMEOUT):
             completion = await gateway.complete(request)
-    except BaseException as error:
-        await run_db(release_service_call, held)
-        if not isinstance(error, UpstreamError | TimeoutError):
-            raise
+    except (UpstreamError, TimeoutError) as error:
+        await run_db(fail_service_call, held, error)
         SERVICE_CALLS.labels("summary", "failed").inc()
         logger.warning("summary failed chat=%s error=%s: plain trimming", plan.chat_id, type(error).__name__)
-        return plan
+        return None
     await run_db(settle_service_call, held, completion)
     content = completion.text.strip()
     if not content:
         SERVICE_CALLS.labels("summary", "empty").inc()
-        return plan
-    try:
-        stored = await run_db(store_summary, plan=plan, content=content)
-    except Exception:  # a summary never fails the send
-        logger.exception("summary not stored chat=%s: plain trimming", plan.chat_id)
-        return plan
-    if not stored:
-        return plan  # the chat was deleted meanwhile: the send fails at its store as it would have
+        return None
+    if not await run_db(store_summary, plan=plan, content=content):
+        return None  # the chat was deleted meanwhile: the send fails at its store as it would have
     SERVICE_CALLS.labels("summary", "stored").inc()
     logger.info(
         "summary stored chat=%s folded=%s turns tokens=%s",
@@ -124,9 +139,4 @@ async def with_summary(plan: SendPlan, gateway: OpenAIGateway) -> SendPlan:
         len(history.to_fold),
         completion.total_tokens,
     )
-    messages = history.messages(new_summary=content)
-    return dataclasses.replace(
-        plan,
-        request=dataclasses.replace(plan.request, messages=messages),
-        counted_tokens=history.counted_tokens(new_summary=content),
-    )
+    return content

@@ -163,6 +163,25 @@ def test_a_failing_summary_call_leaves_plain_trimming_and_the_send_goes_on(auth_
     assert DailyUsage.objects.get(user=user).used == 1
 
 
+def test_a_summary_call_that_times_out_keeps_its_worst_case_on_the_services_book(
+    auth_client, user, mock_llm, small_window, settings
+):
+    settings.CHAT_SUMMARY_TIMEOUT = 0.3
+    chat = ChatBotFactory(user=user, config__max_tokens=MAX_TOKENS)
+    exchange(chat, "[[mock:hang]] an old turn that makes the summary call hang", "ok")
+    for n in range(40):
+        exchange(chat, ENGLISH.format(n=n), "Answer")
+
+    response = send(auth_client, chat, "still there?")
+
+    assert response.status_code == 201  # plain trimming
+    assert len(summary_calls(mock_llm)) == 1
+    assert not ChatSummary.objects.exists()
+    (held,) = ServiceTokenUsage.objects.all()  # the model may have generated all the same
+    assert (held.kind, held.completion_tokens) == ("summary", 0)
+    assert held.prompt_tokens > settings.CHAT_SUMMARY_MAX_TOKENS  # the estimate of the prompt and max_tokens
+
+
 def test_with_summaries_off_the_oldest_turns_are_only_dropped(auth_client, user, mock_llm, small_window, settings):
     settings.CHAT_SUMMARY = False
     chat = long_chat(user, ENGLISH)

@@ -161,3 +161,21 @@ def test_at_the_services_token_ceiling_a_chat_keeps_its_first_line_and_the_model
     (usage,) = ServiceTokenUsage.objects.filter(kind="title")
     (call,) = title_calls(mock_llm)  # the model's count (the mock counts words), not the worst case held
     assert usage.prompt_tokens == sum(len(m["content"].split()) for m in call["body"]["messages"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("directive", "held_rows_left"), [("[[mock:status=500]]", 0), ("[[mock:hang]]", 1)])
+def test_a_failed_title_call_gives_back_its_hold_only_when_the_model_cannot_have_generated(
+    user, mock_llm, titles_on, settings, directive, held_rows_left
+):
+    settings.TASKS_MAX_ATTEMPTS = 1
+    settings.OPENAI_TIMEOUT = 0.3
+    chat = ChatBotFactory(user=user, title="Plan a trip", title_source=TitleSource.FIRST_LINE)
+    exchange(chat, f"{directive} Plan a trip", "Take the KTX from Seoul.")
+
+    result = title_chat.enqueue(chat_id=chat.pk)
+
+    assert result.status == TaskResultStatus.FAILED
+    assert len(title_calls(mock_llm)) == 1
+    assert ServiceTokenUsage.objects.count() == held_rows_left  # a timeout may have cost the tokens
+    assert ChatBot.objects.get(pk=chat.pk).title == "Plan a trip"
