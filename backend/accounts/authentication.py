@@ -8,6 +8,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import authentication as simplejwt
+from rest_framework_simplejwt.exceptions import AuthenticationFailed as TokenUserRefused  # its body has `code`
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
@@ -60,22 +61,32 @@ class JWTAuthentication(simplejwt.JWTAuthentication):
     a claim that is not one of our ids goes to simplejwt's `get_user` and gets its answer."""
 
     def get_user(self, validated_token):
-        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
-        if api_settings.USER_ID_FIELD != "id" or type(user_id) is not int or not 0 < user_id <= MAX_ID:
+        user_id = our_id(validated_token.get(api_settings.USER_ID_CLAIM))
+        if api_settings.USER_ID_FIELD != "id" or user_id is None:
             return super().get_user(validated_token)
         with connection.cursor() as cursor:
             cursor.execute(_user_statement(), [user_id])
             row = cursor.fetchone()
         if row is None:
-            raise exceptions.AuthenticationFailed(_("User not found"), code="user_not_found")
+            raise TokenUserRefused(_("User not found"), code="user_not_found")
         user = plain_sql.instance(User, row)
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User is inactive"), code="user_inactive")
+            raise TokenUserRefused(_("User is inactive"), code="user_inactive")
         if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
             api_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
-            raise exceptions.AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+            raise TokenUserRefused(_("The user's password has been changed."), code="password_changed")
         return user
+
+
+def our_id(claim) -> int | None:
+    """The user id a token's claim names, or None for a claim that is not one of our ids. simplejwt
+    writes the id as a string (`for_user`); an integer is taken too. No bool, no sign, no 0."""
+    if type(claim) is str and claim.isascii() and claim.isdigit() and len(claim) <= 19:
+        claim = int(claim)
+    elif type(claim) is not int:
+        return None
+    return claim if 0 < claim <= MAX_ID else None
 
 
 @functools.cache

@@ -1,9 +1,12 @@
 """A JWT's user is read afresh on every request: gone, deactivated or with a new password, the token stops working."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.authentication import _user_statement, our_id
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,14 +19,27 @@ def me(token) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-def test_the_tokens_user_is_the_one_answered_for():
+def test_the_tokens_user_is_the_one_answered_for_read_by_the_plain_statement():
     user = UserFactory(email="ada@example.com", daily_limit=9)
+    token = RefreshToken.for_user(user).access_token
+    assert token["user_id"] == str(user.pk)  # simplejwt writes the id as a string
 
-    status, body = me(RefreshToken.for_user(user).access_token)
+    with CaptureQueriesContext(connection) as queries:
+        status, body = me(token)
 
     assert status == 200
     assert body["email"] == "ada@example.com"
     assert body["quota"]["limit"] == 9
+    # The user is read by our own statement, not by simplejwt's queryset.
+    assert any(query["sql"].startswith(_user_statement().split("%s")[0]) for query in queries)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [("7", 7), (7, 7), ("0", None), ("-7", None), ("+7", None), (" 7", None), ("\u0667", None), ("9" * 20, None)],
+)
+def test_a_claim_is_one_of_our_ids_only_as_plain_digits(claim, expected):
+    assert our_id(claim) == expected
 
 
 @pytest.mark.parametrize(
