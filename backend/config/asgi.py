@@ -2,9 +2,10 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+from core.handler import get_asgi_application
+
 django_application = get_asgi_application()
 
 from core.body_limit import RequestBodyLimit  # noqa: E402 - needs the settings loaded above

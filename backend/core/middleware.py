@@ -1,10 +1,12 @@
-"""Django's session, locale, common, authentication and messages middleware, without a thread hop per hook on `/api/`.
+"""Django's middleware without a thread hop per hook on `/api/`.
 
 Under ASGI, Django runs every `process_request` and `process_response` of a `MiddlewareMixin`
 through `sync_to_async`: a thread hop each, about a dozen per request with the stock middleware,
-measured at ~2 ms of CPU per send (docs/performance.md). Security, CSRF and clickjacking keep
-Django's own classes (`check --deploy` looks for their exact paths); these subclass the rest (the
-admin's checks look for subclasses) and change only `__call__`, the public entry of a middleware.
+measured at ~2 ms of CPU per send (docs/performance.md). These subclass Django's (the admin's
+checks look for subclasses) and change only `__call__`, the public entry of a middleware. The
+session, locale, common, authentication and messages ones are named in MIDDLEWARE; the security,
+CSRF and clickjacking ones keep Django's names there (`check --deploy` looks for exactly those) and
+take their places in the chain that `core.handler.ASGIHandler` builds.
 
 On `/api/` the hooks do no I/O: the API authenticates with bearer tokens, so no session is loaded
 or saved and no message is stored; what is left is header arithmetic, run on the event loop. A view
@@ -19,8 +21,11 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.middleware.clickjacking import XFrameOptionsMiddleware as DjangoXFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.middleware.security import SecurityMiddleware as DjangoSecurityMiddleware
 from django.utils import translation
 
 API_PREFIX = "/api/"
@@ -66,6 +71,24 @@ class OnTheLoopForTheApi:
 
 
 class SessionMiddleware(OnTheLoopForTheApi, DjangoSessionMiddleware):
+    pass
+
+
+class SecurityMiddleware(OnTheLoopForTheApi, DjangoSecurityMiddleware):
+    pass
+
+
+class CsrfViewMiddleware(OnTheLoopForTheApi, DjangoCsrfViewMiddleware):
+    """On the loop unless the CSRF secret lives in the session (CSRF_USE_SESSIONS: a database read).
+    Its `process_view` is called by the handler, on a thread, as Django does."""
+
+    def __call__(self, request):
+        if settings.CSRF_USE_SESSIONS:
+            return DjangoCsrfViewMiddleware.__call__(self, request)
+        return super().__call__(request)
+
+
+class XFrameOptionsMiddleware(OnTheLoopForTheApi, DjangoXFrameOptionsMiddleware):
     pass
 
 

@@ -1,9 +1,13 @@
 """Every answer the service gives carries the same security headers (probe 2, findings 5 and 6)."""
 
 import socket
+from unittest import mock
 
 import httpx
 import pytest
+from django.utils.module_loading import import_string
+
+from core.handler import ON_THE_LOOP, ASGIHandler
 
 SECURITY_HEADERS = ["x-content-type-options", "referrer-policy", "cross-origin-opener-policy", "x-frame-options"]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,3 +49,26 @@ def test_the_admin_has_a_content_security_policy_that_runs_only_its_own_scripts(
     assert "script-src 'self';" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in policy
     assert "<script>" not in page.content.decode()  # nothing inline that the policy would block
+
+
+def test_the_served_app_runs_djangos_security_csrf_and_clickjacking_hooks_on_the_loop_with_the_same_answers(
+    api_server, client, settings
+):
+    with mock.patch("django.core.handlers.base.import_string", wraps=import_string) as imported:
+        ASGIHandler()
+    loaded = [call.args[0] for call in imported.call_args_list]
+    for django_path, ours in ON_THE_LOOP.items():
+        assert django_path in settings.MIDDLEWARE  # what check --deploy looks for
+        assert ours in loaded and django_path not in loaded
+    assert [ON_THE_LOOP.get(path, path) for path in settings.MIDDLEWARE] == loaded[::-1]  # built last to first
+
+    server = api_server(workers=1)
+    served = httpx.get(f"{server.url}/api/health/", timeout=10).headers
+    by_the_test_client = client.get("/api/health/").headers  # Django's own classes
+    assert {name: served.get(name) for name in SECURITY_HEADERS} == {
+        name: by_the_test_client.get(name) for name in SECURITY_HEADERS
+    }
+    redirecting = api_server(workers=1, DJANGO_SECURE_SSL_REDIRECT="true")
+    moved = httpx.get(f"{redirecting.url}/api/v1/personas/", timeout=10)
+    assert (moved.status_code, moved.headers["location"]) == (301, f"https://{redirecting.url[7:]}/api/v1/personas/")
+    assert httpx.get(f"{redirecting.url}/api/health/", timeout=10).status_code == 200  # SECURE_REDIRECT_EXEMPT
