@@ -146,7 +146,12 @@ class Prompt(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["chatbot", "created_at", "id"], name="chat_prompt_chat_order")]
+        indexes = [
+            models.Index(fields=["chatbot", "created_at", "id"], name="chat_prompt_chat_order"),
+            # A chat's versions of its turns (chat.branches.versions_of): siblings by parent, and the
+            # first messages (no parent) of this chat, not of every chat.
+            models.Index(fields=["chatbot", "parent"], name="chat_prompt_chat_parent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["chatbot", "kind"],

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat.api.prompt_rendering import prompt_data
 from chat.branches import cursor_for, prompt_id_of_cursor
 from chat.exceptions import ImageRefused, ImageTooLarge
 from chat.images import CheckedImage, images_checked
@@ -196,13 +197,22 @@ class EarlierTurnsSummarySerializer(serializers.ModelSerializer):
         fields = ["content", "covers_until_prompt_id", "updated_at"]
 
 
+class RenderedPromptList(serializers.ListSerializer):
+    """A list of `PromptSerializer`s (its shape, its schema) rendered by `chat.api.prompt_rendering`,
+    which is held to the serializer's output field for field: a chat's detail is mostly its prompts,
+    and through DRF's nested serializers they were a fifth of its time (docs/performance.md)."""
+
+    def to_representation(self, data):
+        return [prompt_data(prompt, context=self.context) for prompt in data]
+
+
 class ChatDetailSerializer(serializers.ModelSerializer):
     config = ChatConfigSerializer(read_only=True)
     context = serializers.SerializerMethodField()
     persona = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
-    prompts = PromptSerializer(
-        many=True,
+    prompts = RenderedPromptList(
+        child=PromptSerializer(),
         read_only=True,
         source="shown_prompts",
         help_text="The context prompts, then the messages of the current branch, oldest first (with `?turns=`: "

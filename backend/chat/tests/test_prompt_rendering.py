@@ -8,10 +8,10 @@ import pytest
 from django.test import RequestFactory
 
 from chat.api.prompt_rendering import prompt_data
-from chat.api.serializers import PromptSerializer
+from chat.api.serializers import ChatDetailSerializer, PromptSerializer
 from chat.branches import versions_of
 from chat.models import Prompt, PromptKind
-from chat.selectors import prompts_with_replies
+from chat.selectors import chat_detail_queryset_for, chat_with_branch, prompts_with_replies
 from chat.tests.factories import ChatBotFactory, ChoiceFactory, PromptFactory, ReplyFactory
 from chat.tests.test_images import picture, send_with_images, upload
 
@@ -62,3 +62,19 @@ def test_every_shape_of_a_prompt_renders_as_the_serializer_renders_it(auth_clien
     assert any(len(getattr(prompt, "loaded_versions", [])) == 2 for prompt in shapes)
     assert '"cost": "0.00000002"' in both(loaded_tooled, {})[0]
     assert "https://testserver/api/" in both(prompts[0], {"request": request})[0]
+
+
+def test_a_chats_detail_renders_its_prompts_as_the_serializer_would(auth_client, user, mock_llm):
+    chat = ChatBotFactory(user=user)
+    assert send_with_images(auth_client, chat, upload(picture())).status_code == 201
+    auth_client.post(f"/api/v1/chats/{chat.pk}/messages/", {"content": "And then?"}, format="json")
+    auth_client.patch(f"/api/v1/chats/{chat.pk}/", {"context": {"goal": "Learn"}}, format="json")
+    request = RequestFactory().get("/")
+    shown = chat_with_branch(chat_detail_queryset_for(user).get(pk=chat.pk))
+
+    detail = ChatDetailSerializer(shown, context={"request": request}).data
+
+    assert len(detail["prompts"]) == 3
+    expected = PromptSerializer(shown.shown_prompts, many=True, context={"request": request}).data
+    assert json.dumps(detail["prompts"]) == json.dumps(expected)
+    assert auth_client.get(f"/api/v1/chats/{chat.pk}/").json()["prompts"] == json.loads(json.dumps(expected))
