@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx2  # the SDK's transport; its errors surface while a stream is being read
 import openai
+import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,16 @@ from chat.upstream_errors import upstream_call
 # Text the database cannot store (PostgreSQL rejects NUL; no UTF-8 encoder takes a lone surrogate).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
+
+
+def parsed_json(payload: bytes):
+    """`payload` parsed by orjson (a streamed chunk's JSON in a third of json's time); what orjson
+    refuses and json takes (an escaped lone surrogate) goes to json. Unlike json, orjson reads an
+    integer past 64 bits as a float (`_usage` takes one as the count it stands for)."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
 
 
 def storable_text(text: str) -> str:
@@ -233,6 +244,8 @@ def _choice_index(value) -> int | None:
 def _usage(usage: dict) -> tuple[int, int, int]:
     def count(name: str) -> int:
         value = usage.get(name)
+        if isinstance(value, float) and value.is_integer():  # orjson reads an integer past 64 bits as one
+            value = int(value)
         return min(value, MAX_TOKENS_COUNT) if isinstance(value, int) and value >= 0 else 0
 
     return count("prompt_tokens"), count("completion_tokens"), count("total_tokens")
@@ -297,7 +310,7 @@ class OpenAIGateway:
         async with upstream_call("plain"), asyncio.timeout(self.timeout):
             response = await self._post(request, stream=False)
             try:
-                data = json.loads(await response.aread())
+                data = parsed_json(await response.aread())
             finally:
                 await response.aclose()
             return _completion_from_json(data, default_model=request.model)
@@ -328,7 +341,7 @@ class OpenAIGateway:
                                 continue  # comments, event names, ids: OpenAI sends only data
                             payload = line[5:].strip()
                             if payload and payload != b"[DONE]":
-                                chunk = json.loads(payload)
+                                chunk = parsed_json(payload)
                                 if isinstance(chunk, dict) and "error" in chunk:
                                     raise UpstreamError(_("The language model service failed mid-answer."))
                                 state.take(chunk, pieces)
