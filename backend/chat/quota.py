@@ -403,12 +403,42 @@ def _ensure_room_for_images(usage: _Usage, *, images: int, at: dt.datetime, rese
         or 0
     )
     left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
+    _refuse_past_images(images=images, left=left, resets_at=resets_at)
+
+
+def _refuse_past_images(*, images: int, left: int, resets_at: dt.datetime) -> None:
     if images > left:
         raise ImageLimitReached(
             _("You can send %(limit)s images a day and have %(left)s left today; the count resets at %(resets_at)s.")
             % {"limit": settings.CHAT_IMAGES_PER_DAY, "left": max(0, left), "resets_at": resets_at.isoformat()},
             param="images",
         )
+
+
+def refuse_early(*, user, images: int) -> None:
+    """Before a send's images are read and decoded (the dear part of it): QuotaExceeded or
+    ImageLimitReached if where the user stands today already refuses it, so a user past a limit
+    cannot make us decode images for nothing. Read without the lock; the exact check, which admits,
+    is still `quota_reserve`'s."""
+    at = now()
+    day, resets_at = quota_day(at)
+    live = Q(reservations__expires_at__gt=at)
+    row = (
+        DailyUsage.objects.filter(user=user, day=day)
+        .annotate(
+            in_flight=Count("reservations", filter=live), images_in_flight=Sum("reservations__images", filter=live)
+        )
+        .values_list("used", "images", "in_flight", "images_in_flight")
+        .first()
+    )
+    used, stored_images, in_flight, images_in_flight = row or (0, 0, 0, 0)
+    status = QuotaStatus.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
+    if not status.remaining:
+        QUOTA_REFUSALS.inc()
+        raise QuotaExceeded(status)
+    if images:
+        left = settings.CHAT_IMAGES_PER_DAY - stored_images - (images_in_flight or 0)
+        _refuse_past_images(images=images, left=left, resets_at=resets_at)
 
 
 def quota_commit(

@@ -31,6 +31,7 @@ from chat.api.serializers import (
     QuotaExceededSerializer,
 )
 from chat.gateway import get_gateway
+from chat.quota import refuse_early
 from chat.sending import (
     SendAttempt,
     SendPlan,
@@ -54,6 +55,10 @@ RATE_LIMIT_HEADERS = [
         "X-RateLimit-Reset", int, OpenApiParameter.HEADER, response=True, description="Unix time of the next reset."
     ),
 ]
+
+
+# Past this size an OpenAI-style body is checked against the user's count before it is parsed.
+EARLY_REFUSAL_BYTES = 64 * 1024
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -99,6 +104,12 @@ class AsyncSendView(AsyncAPIView):
             response = self.handle_exception(exc)
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
+
+    def refuse_early_if_large(self, user) -> None:
+        """For an OpenAI-style body large enough to carry images (data: URLs, decoded as the body is
+        checked): `refuse_early` first, so a caller past today's count cannot make us decode them."""
+        if len(self.request.body) > EARLY_REFUSAL_BYTES:
+            refuse_early(user=user, images=0)
 
     def initial_in_unit(self, request, attempt: SendAttempt):
         """DRF's whole `initial()`; the caller it authenticated is the attempt's, even when a
@@ -184,6 +195,8 @@ class MessageCreateView(AsyncSendView):
 
     def build(self, user, chat_id: int) -> SendPlan:
         multipart = self.request.content_type.startswith("multipart/form-data")
+        if multipart and self.request.data.getlist("images"):
+            refuse_early(user=user, images=len(self.request.data.getlist("images")))  # before decoding them
         serializer = (MessageWithImagesSerializer if multipart else MessageCreateSerializer)(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

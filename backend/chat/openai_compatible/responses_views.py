@@ -57,6 +57,7 @@ class ResponsesView(AsyncSendView):
         return openai_exception_handler
 
     def build(self, user) -> SendPlan:
+        self.refuse_early_if_large(user)
         serializer = ResponseRequestSerializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         body = serializer.validated_data

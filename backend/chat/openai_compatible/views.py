@@ -114,6 +114,7 @@ class ChatCompletionsView(AsyncSendView):
 
     def build(self, user) -> SendPlan:
         request = self.request
+        self.refuse_early_if_large(user)
         chat_id = self.chat_id(request)
         serializer = ChatCompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -163,6 +163,25 @@ def test_the_daily_image_limit_counts_stored_images_and_refuses_past_it(auth_cli
     assert len(mock_llm.requests()) == 2
 
 
+def test_past_a_limit_the_images_are_refused_before_they_are_read(auth_client, user, mock_llm, settings):
+    settings.CHAT_IMAGES_PER_DAY = 1
+    chat = ChatBotFactory(user=user)
+    assert send_with_images(auth_client, chat, upload(picture())).status_code == 201
+    not_an_image = upload(b"\x89PNG but not really" * 1000)  # decoding it would answer invalid_image
+
+    past_images = send_with_images(auth_client, chat, not_an_image)
+
+    assert past_images.status_code == 400
+    assert "1 images a day and have 0 left" in past_images.json()["detail"]
+    user.daily_limit = 1
+    user.save(update_fields=["daily_limit"])
+    settings.CHAT_IMAGES_PER_DAY = 10
+    past_count = send_with_images(auth_client, chat, upload(b"\x89PNG but not really"))
+    assert past_count.status_code == 429
+    assert "all 1 completions" in past_count.json()["detail"]
+    assert len(mock_llm.requests()) == 1
+
+
 def test_a_failed_send_gives_its_images_back(auth_client, user, mock_llm, settings):
     settings.CHAT_IMAGES_PER_DAY = 1
     chat = ChatBotFactory(user=user)

@@ -202,3 +202,22 @@ def test_a_text_only_model_refuses_input_images_in_words(client, user):
         client.responses.create(model="gpt-4.1-mini", input=responses_input("https://images.example/cat.png"))
 
     assert "reads text only" in refused.value.body["message"]
+
+
+def test_past_the_days_count_a_large_body_is_refused_before_its_images_are_decoded(client, user):
+    from accounts.models import User
+
+    User.objects.filter(pk=user.pk).update(daily_limit=0)
+    not_an_image = data_url(b"\x89PNG but not really" * 5000)  # decoding it would answer a 400
+
+    with pytest.raises(openai.RateLimitError) as completions:
+        client.chat.completions.create(model=MODEL, messages=asking(not_an_image))
+    with pytest.raises(openai.RateLimitError) as responses:
+        client.responses.create(
+            model=MODEL,
+            input=[{"role": "user", "content": [{"type": "input_image", "image_url": not_an_image}]}],
+        )
+
+    assert "completions for today" in completions.value.body["message"]
+    assert "completions for today" in responses.value.body["message"]
+    assert not Prompt.objects.exists()
