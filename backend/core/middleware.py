@@ -80,12 +80,19 @@ class SecurityMiddleware(OnTheLoopForTheApi, DjangoSecurityMiddleware):
 
 class CsrfViewMiddleware(OnTheLoopForTheApi, DjangoCsrfViewMiddleware):
     """On the loop unless the CSRF secret lives in the session (CSRF_USE_SESSIONS: a database read).
-    Its `process_view` is called by the handler, on a thread, as Django does."""
+    `process_view`, which the handler calls, is a coroutine: for a `csrf_exempt` view (every DRF view)
+    Django's answers at once, on the loop; any other view's check runs on a thread, as Django runs it."""
 
     def __call__(self, request):
         if settings.CSRF_USE_SESSIONS:
             return DjangoCsrfViewMiddleware.__call__(self, request)
         return super().__call__(request)
+
+    async def process_view(self, request, callback, callback_args, callback_kwargs):
+        check = super().process_view
+        if getattr(callback, "csrf_exempt", False):
+            return check(request, callback, callback_args, callback_kwargs)
+        return await sync_to_async(check)(request, callback, callback_args, callback_kwargs)
 
 
 class XFrameOptionsMiddleware(OnTheLoopForTheApi, DjangoXFrameOptionsMiddleware):

@@ -68,6 +68,17 @@ def test_the_served_app_runs_djangos_security_csrf_and_clickjacking_hooks_on_the
     assert {name: served.get(name) for name in SECURITY_HEADERS} == {
         name: by_the_test_client.get(name) for name in SECURITY_HEADERS
     }
+    forged = httpx.post(f"{server.url}/admin/login/", data={"username": "a@example.com", "password": "x"}, timeout=10)
+    assert forged.status_code == 403  # CSRF's check still runs for a view that is not exempt
+    page = httpx.get(f"{server.url}/admin/login/", timeout=10)
+    token = page.cookies["csrftoken"]
+    signed = httpx.post(
+        f"{server.url}/admin/login/",
+        data={"username": "a@example.com", "password": "x", "csrfmiddlewaretoken": token},
+        headers={"Cookie": f"csrftoken={token}", "Referer": f"{server.url}/admin/login/"},
+        timeout=10,
+    )
+    assert signed.status_code == 200  # past CSRF: the login form again, with its error
     redirecting = api_server(workers=1, DJANGO_SECURE_SSL_REDIRECT="true")
     moved = httpx.get(f"{redirecting.url}/api/v1/personas/", timeout=10)
     assert (moved.status_code, moved.headers["location"]) == (301, f"https://{redirecting.url[7:]}/api/v1/personas/")
