@@ -416,7 +416,7 @@ def _refuse_past_images(*, images: int, left: int, resets_at: dt.datetime) -> No
 
 
 def refuse_early(*, user, images: int) -> None:
-    """Before a send's images are read and decoded (the dear part of it): QuotaExceeded or
+    """Before a send's images are decoded (the dear part of it): QuotaExceeded or
     ImageLimitReached if where the user stands today already refuses it, so a user past a limit
     cannot make us decode images for nothing. Read without the lock; the exact check, which admits,
     is still `quota_reserve`'s."""

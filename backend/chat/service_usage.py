@@ -5,8 +5,8 @@ They count against the service's ceiling (SERVICE_DAILY_TOKENS, SERVICE_MONTHLY_
 users' completions do, and are held the same way: before the call, under the one
 `ServiceBudgetLock` row, its worst case is checked against what the service has spent or holds and
 written as its row; the call's own count then replaces it (`settle_service_call`). A call that failed
-before the model could generate anything (refused, unreachable) gives its row back
-(`fail_service_call`); one that timed out, broke off or was cancelled keeps its worst case counted,
+before the model could generate anything (refused with a 4xx, unreachable) gives its row back
+(`fail_service_call`); one that timed out, broke off, got a 5xx or was cancelled keeps its worst case,
 as does a worker that dies mid-call: the model may have spent the tokens all the same.
 """
 

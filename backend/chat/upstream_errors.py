@@ -46,7 +46,9 @@ def translated(error: Exception) -> Exception:
         return UpstreamBusy(retry_after=_retry_after(error.response)).refused()
     if isinstance(error, openai.APIStatusError):
         message = _("The language model service answered with an error (%(status)s).")
-        return UpstreamError(message % {"status": error.status_code}).refused()
+        ours = UpstreamError(message % {"status": error.status_code})
+        # A 4xx refused the request; a 5xx (a proxy's 502 or 504 among them) may come after the model generated.
+        return ours.refused() if error.status_code < 500 else ours
     cause = _transport_cause(error)
     if isinstance(cause, aiohttp.ServerTimeoutError):  # no answer, or no next piece, in time
         return UpstreamTimeout()

@@ -57,10 +57,6 @@ RATE_LIMIT_HEADERS = [
 ]
 
 
-# Past this size an OpenAI-style body is checked against the user's count before it is parsed.
-EARLY_REFUSAL_BYTES = 64 * 1024
-
-
 class EventStreamRenderer(BaseRenderer):
     """Lets a send negotiate `text/event-stream`; the stream itself is written by `chat.api.event_stream`."""
 
@@ -104,12 +100,6 @@ class AsyncSendView(AsyncAPIView):
             response = self.handle_exception(exc)
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
-
-    def refuse_early_if_large(self, user) -> None:
-        """For an OpenAI-style body large enough to carry images (data: URLs, decoded as the body is
-        checked): `refuse_early` first, so a caller past today's count cannot make us decode them."""
-        if len(self.request.body) > EARLY_REFUSAL_BYTES:
-            refuse_early(user=user, images=0)
 
     def initial_in_unit(self, request, attempt: SendAttempt):
         """DRF's whole `initial()`; the caller it authenticated is the attempt's, even when a

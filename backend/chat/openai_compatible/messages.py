@@ -45,6 +45,21 @@ def text(value, path: str, *, max_length: int | None = None) -> str:
         raise invalid(path, str(error.detail[0])) from error
 
 
+def data_image_count(body) -> int:
+    """The `data:` images an OpenAI-style body carries, in any of its messages (`image_url` parts) or
+    input items (`input_image` parts), whatever else is wrong with it: counted before any is decoded."""
+    count, stack = 0, [body]
+    while stack:
+        value = stack.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            if key in ("url", "image_url") and isinstance(item, str) and item.startswith("data:"):
+                count += 1
+            elif isinstance(item, dict | list):
+                stack.append(item)
+    return count
+
+
 def checked_image_part(part: dict, path: str) -> dict:
     """`{"type": "image_url", "image_url": {"url", "detail"}}`: a `data:` URL whose bytes are a real
     image (checked like an upload; what goes upstream is the re-encoded copy, EXIF gone, its type

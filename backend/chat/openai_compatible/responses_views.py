@@ -25,7 +25,13 @@ from chat.models import Choice, Reply
 from chat.openai_compatible.responses_input import ResponseRequestSerializer
 from chat.openai_compatible.responses_wire import ResponseMeta, new_response_id, response_body, response_events
 from chat.openai_compatible.serializers import message_size
-from chat.openai_compatible.views import OPENAI_ERRORS, ChatCompletionsView, openai_exception_handler, stored_turn
+from chat.openai_compatible.views import (
+    OPENAI_ERRORS,
+    ChatCompletionsView,
+    openai_exception_handler,
+    refuse_before_decoding,
+    stored_turn,
+)
 from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
 
 PASSED_ON = ("top_p", "tools", "tool_choice", "parallel_tool_calls")
@@ -57,7 +63,7 @@ class ResponsesView(AsyncSendView):
         return openai_exception_handler
 
     def build(self, user) -> SendPlan:
-        self.refuse_early_if_large(user)
+        refuse_before_decoding(user, self.request.data)
         serializer = ResponseRequestSerializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         body = serializer.validated_data

@@ -23,7 +23,7 @@ from chat.api.send_views import RATE_LIMIT_HEADERS, AsyncSendView, EventStreamRe
 from chat.exceptions import ChatNotFound
 from chat.gateway import CompletionRequest, get_gateway
 from chat.images import image_from_data_url
-from chat.openai_compatible.messages import image_urls
+from chat.openai_compatible.messages import data_image_count, image_urls
 from chat.openai_compatible.serializers import (
     ChatCompletionRequestSerializer,
     ChatCompletionSerializer,
@@ -32,6 +32,7 @@ from chat.openai_compatible.serializers import (
     message_text,
 )
 from chat.openai_compatible.wire import completion_body, completion_chunks, completion_id
+from chat.quota import refuse_early
 from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
 from core.error_answers import openai_error, openai_error_body
 
@@ -99,6 +100,13 @@ OPENAI_ERRORS = {
 }
 
 
+def refuse_before_decoding(user, body) -> None:
+    """A body with `data:` images, from a caller whom today's count or image allowance already
+    refuses, is refused before they are decoded (the dear part of checking a body): `refuse_early`."""
+    if images := data_image_count(body):
+        refuse_early(user=user, images=images)
+
+
 class ChatCompletionsView(AsyncSendView):
     """OpenAI's `POST /chat/completions`: plain, or streamed with `"stream": true`.
 
@@ -114,7 +122,7 @@ class ChatCompletionsView(AsyncSendView):
 
     def build(self, user) -> SendPlan:
         request = self.request
-        self.refuse_early_if_large(user)
+        refuse_before_decoding(user, request.data)
         chat_id = self.chat_id(request)
         serializer = ChatCompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -159,7 +159,7 @@ def test_a_failing_summary_call_leaves_plain_trimming_and_the_send_goes_on(auth_
     assert sent_tokens(messages) <= WINDOW - MAX_TOKENS
     assert messages[-3]["content"] == ENGLISH.format(n=39)
     assert not ChatSummary.objects.exists()
-    assert not ServiceTokenUsage.objects.exists()
+    assert ServiceTokenUsage.objects.get().completion_tokens == 0  # a 500 may come after the work: held still
     assert DailyUsage.objects.get(user=user).used == 1
 
 

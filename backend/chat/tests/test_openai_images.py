@@ -3,9 +3,12 @@ real server: data: URLs checked and stored with the turn, https URLs passed on u
 model refusing in words."""
 
 import base64
+import io
+import os
 
 import openai
 import pytest
+from PIL import Image
 
 from chat.models import DailyUsage, Prompt, PromptImage
 from chat.tests.openai_support import sdk
@@ -204,20 +207,46 @@ def test_a_text_only_model_refuses_input_images_in_words(client, user):
     assert "reads text only" in refused.value.body["message"]
 
 
-def test_past_the_days_count_a_large_body_is_refused_before_its_images_are_decoded(client, user):
+@pytest.mark.parametrize("past", ["count", "images"])
+def test_past_a_limit_a_body_is_refused_before_its_images_are_decoded(client, user, past):
     from accounts.models import User
 
-    User.objects.filter(pk=user.pk).update(daily_limit=0)
-    not_an_image = data_url(b"\x89PNG but not really" * 5000)  # decoding it would answer a 400
+    if past == "count":
+        User.objects.filter(pk=user.pk).update(daily_limit=0)
+    not_an_image = data_url(b"\x89PNG but not really")  # decoding it would answer a 400 naming the part
+    images = [not_an_image] * (1 if past == "count" else 3)  # the server takes 2 a day
 
-    with pytest.raises(openai.RateLimitError) as completions:
-        client.chat.completions.create(model=MODEL, messages=asking(not_an_image))
-    with pytest.raises(openai.RateLimitError) as responses:
+    with pytest.raises(openai.RateLimitError if past == "count" else openai.BadRequestError) as completions:
+        client.chat.completions.create(model=MODEL, messages=asking(*images))
+    with pytest.raises(openai.RateLimitError if past == "count" else openai.BadRequestError) as responses:
         client.responses.create(
             model=MODEL,
-            input=[{"role": "user", "content": [{"type": "input_image", "image_url": not_an_image}]}],
+            input=[{"role": "user", "content": [{"type": "input_image", "image_url": url} for url in images]}],
         )
 
-    assert "completions for today" in completions.value.body["message"]
-    assert "completions for today" in responses.value.body["message"]
+    says = "completions for today" if past == "count" else "2 images a day and have 2 left"
+    assert says in completions.value.body["message"]
+    assert says in responses.value.body["message"]
     assert not Prompt.objects.exists()
+
+
+def test_data_image_count_counts_the_data_images_of_either_wire_shape():
+    from chat.openai_compatible.messages import data_image_count
+
+    url = "data:image/png;base64,AAAA"
+    chat = {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}] * 2}
+    responses = {"input": [{"content": [{"type": "input_image", "image_url": url}, {"type": "input_text"}]}]}
+    https = {"messages": [{"content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]}
+    assert (data_image_count(chat), data_image_count(responses), data_image_count(https)) == (2, 1, 0)
+    assert data_image_count("not a body") == data_image_count([None, 3]) == 0
+
+
+def test_an_image_of_a_few_megabytes_is_taken_as_the_route_allows(client, user):
+    noise = Image.frombytes("RGB", (1000, 800), os.urandom(1000 * 800 * 3))  # incompressible: ~2.4 MB of PNG
+    output = io.BytesIO()
+    noise.save(output, "PNG")
+    assert output.tell() > 2 * 1024 * 1024  # past Django's default body limit, within the route's
+
+    completion = client.chat.completions.create(model=MODEL, messages=asking(data_url(output.getvalue())))
+
+    assert "I see a 1000x800 PNG image" in completion.choices[0].message.content

@@ -49,7 +49,8 @@ MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Django's own, run without a thread hop per hook on /api/ (core/middleware.py). The security,
-    # CSRF and clickjacking ones keep their own names: `check --deploy` looks for exactly those.
+    # CSRF and clickjacking ones keep their own names (`check --deploy` looks for exactly those); the
+    # served ASGI handler puts core.middleware's on-the-loop subclasses in their places (core/handler.py).
     "core.middleware.SessionMiddleware",
     # The language of our messages and of Django's and DRF's own: `Accept-Language` (ko or en).
     "core.middleware.LocaleMiddleware",
@@ -177,10 +178,9 @@ SERVESTATIC_ROOT = BASE_DIR / "core" / "public"
 
 # --- Request size -------------------------------------------------------------------------------
 # Bodies over this are refused with a JSON 413 before they are read (config.asgi), and Django
-# refuses the same past its own reading (DATA_UPLOAD_MAX_MEMORY_SIZE). 1 MiB holds the longest
-# message or OpenAI-compatible request we accept many times over.
+# refuses past its own reading (DATA_UPLOAD_MAX_MEMORY_SIZE, config.settings.chat: the largest
+# route's). 1 MiB holds the longest message or text-only OpenAI-compatible request many times over.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # Sending images (multipart) may be larger, on that route alone (core.body_limit): see chat's
 # CHAT_IMAGE_* settings, which set REQUEST_BODY_MAX_BYTES_FOR.
 

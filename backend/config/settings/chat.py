@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import DATABASES
+from config.settings.base import DATABASES, REQUEST_BODY_MAX_BYTES
 from config.settings.environment import env
 
 # --- OpenAI upstream --------------------------------------------------------------------------
@@ -125,5 +125,9 @@ REQUEST_BODY_MAX_BYTES_FOR = {
     r"^/api/openai/v1/chat/completions$": OPENAI_COMPAT_BODY_MAX_BYTES,
     r"^/api/openai/v1/responses$": OPENAI_COMPAT_BODY_MAX_BYTES,  # input_image parts, as data: URLs
 }
+# Django refuses a body past DATA_UPLOAD_MAX_MEMORY_SIZE as it reads it (a JSON body all of it, files
+# aside): the largest route's, so an OpenAI-style call with its images is not refused there while
+# core.body_limit, in front of every route, keeps each one to its own limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_BODY_MAX_BYTES, OPENAI_COMPAT_BODY_MAX_BYTES)
 # Reads of shared chats (GET /api/v1/shared/<token>/) per client address.
 SHARED_CHAT_THROTTLE_RATE = env.str("SHARED_CHAT_THROTTLE_RATE", default="60/minute")
