@@ -13,7 +13,7 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
-from chat.images import image_from_data_url, image_part
+from chat.images import CheckedImage, image_from_data_url, image_part
 from core.errors import ApplicationError
 from core.serializer_fields import StrictCharField
 
@@ -43,6 +43,18 @@ def text(value, path: str, *, max_length: int | None = None) -> str:
         return StrictCharField(allow_blank=True, trim_whitespace=False, max_length=max_length).run_validation(value)
     except serializers.ValidationError as error:
         raise invalid(path, str(error.detail[0])) from error
+
+
+class CheckedDataURL(str):
+    """A checked image's `data:` URL (its re-encoded copy) that keeps the `CheckedImage` it was made
+    from, so storing the turn does not decode it a second time. It is a `str` to everything else."""
+
+    image: CheckedImage
+
+    def __new__(cls, url: str, image: CheckedImage):
+        self = super().__new__(cls, url)
+        self.image = image
+        return self
 
 
 def data_image_count(body) -> int:
@@ -78,6 +90,7 @@ def checked_image_part(part: dict, path: str) -> dict:
         except ApplicationError as error:
             raise invalid(f"{path}.image_url.url", str(error.detail)) from error
         cleaned = image_part(media_type=checked.media_type, data=checked.data)
+        cleaned["image_url"]["url"] = CheckedDataURL(cleaned["image_url"]["url"], checked)
         if "detail" in image:
             cleaned["image_url"]["detail"] = image["detail"]
         return cleaned

@@ -23,7 +23,7 @@ from chat.api.send_views import RATE_LIMIT_HEADERS, AsyncSendView, EventStreamRe
 from chat.exceptions import ChatNotFound
 from chat.gateway import CompletionRequest, get_gateway
 from chat.images import image_from_data_url
-from chat.openai_compatible.messages import data_image_count, image_urls
+from chat.openai_compatible.messages import CheckedDataURL, data_image_count, image_urls
 from chat.openai_compatible.serializers import (
     ChatCompletionRequestSerializer,
     ChatCompletionSerializer,
@@ -64,7 +64,11 @@ def stored_turn(messages: list[dict]) -> dict:
     # Every image the call sends counts in the day's images, earlier messages' too: each is sent again.
     urls = image_urls(users[-1].get("content")) if users else []
     return {
-        "images": tuple(image_from_data_url(url) for url in urls if url.startswith("data:")),
+        "images": tuple(
+            url.image if isinstance(url, CheckedDataURL) else image_from_data_url(url)
+            for url in urls
+            if url.startswith("data:")
+        ),
         "images_sent": sum(len(image_urls(m.get("content"))) for m in messages if m["role"] == "user"),
         "content": message_text(users[-1]) if users else "",
         "tool_results": [

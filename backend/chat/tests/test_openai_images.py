@@ -250,3 +250,16 @@ def test_an_image_of_a_few_megabytes_is_taken_as_the_route_allows(client, user):
     completion = client.chat.completions.create(model=MODEL, messages=asking(data_url(output.getvalue())))
 
     assert "I see a 1000x800 PNG image" in completion.choices[0].message.content
+
+
+def test_a_checked_image_is_stored_from_its_check_not_decoded_again():
+    from chat.openai_compatible.messages import checked_image_part
+    from chat.openai_compatible.views import stored_turn
+
+    part = checked_image_part({"type": "image_url", "image_url": {"url": data_url(picture(40, 30))}}, "messages.0")
+    turn = stored_turn([{"role": "user", "content": [{"type": "text", "text": "What?"}, part]}])
+
+    (image,) = turn["images"]
+    assert image is part["image_url"]["url"].image  # the check's own result
+    assert (image.width, image.height, image.media_type) == (40, 30, "image/png")
+    assert part["image_url"]["url"] == f"data:image/png;base64,{base64.b64encode(image.data).decode()}"
