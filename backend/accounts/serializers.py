@@ -125,11 +125,20 @@ class UserSerializer(StrictModelSerializer):
         read_only_fields = ["id", "email", "email_verified", "quota", "allowance", "is_staff"]
         extra_kwargs = {"job": {"allow_null": True}, "born_year": {"allow_null": True}}
 
+    def _allowance(self, user: User):
+        """The user's allowance, read once for the quota and the allowance fields (three reads before)."""
+        cached = getattr(self, "_allowance_of", None)
+        if cached is None or cached[0] != user.pk:
+            cached = self._allowance_of = (user.pk, allowance_for(user))
+        return cached[1]
+
     def get_quota(self, user: User) -> QuotaSerializer:
-        return QuotaSerializer({**asdict(quota_status_for(user)), "tokens": token_status_for(user)}).data
+        allowance = self._allowance(user)
+        status = quota_status_for(user, allowance=allowance)
+        return QuotaSerializer({**asdict(status), "tokens": token_status_for(user, allowance=allowance)}).data
 
     def get_allowance(self, user: User) -> AllowanceSerializer:
-        allowance = allowance_for(user)
+        allowance = self._allowance(user)
         models = sorted(allowance.models) if allowance.models is not None else None
         groups = list(user.allowance_groups.values_list("name", flat=True))
         return AllowanceSerializer({"source": allowance.source, "groups": groups, "models": models}).data

@@ -100,20 +100,21 @@ class QuotaStatus:
         return QuotaStatus(self.limit, self.used, min(self.limit - self.used, self.remaining + 1), self.resets_at)
 
 
-def quota_status_for(user) -> QuotaStatus:
+def quota_status_for(user, *, allowance: Allowance | None = None) -> QuotaStatus:
     at = now()
     day, resets_at = quota_day(at)
     usage = DailyUsage.objects.filter(user=user, day=day).annotate(
         in_flight=Count("reservations", filter=Q(reservations__expires_at__gt=at))
     )
     row = usage.values_list("used", "in_flight").first() or (0, 0)
-    return QuotaStatus.build(limit=limit_for(user), used=row[0], in_flight=row[1], resets_at=resets_at)
+    limit = allowance.daily_limit if allowance is not None else limit_for(user)
+    return QuotaStatus.build(limit=limit, used=row[0], in_flight=row[1], resets_at=resets_at)
 
 
-def token_status_for(user) -> dict:
+def token_status_for(user, *, allowance: Allowance | None = None) -> dict:
     """The user's token budgets: `{daily: {limit, used, remaining}, monthly: {...}}` (None: no limit)."""
     at = now()
-    allowance = allowance_for(user)
+    allowance = allowance or allowance_for(user)
     answer = {}
     for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
         settled, in_flight = user_tokens_used(user.pk, window, at)
