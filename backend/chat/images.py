@@ -210,6 +210,14 @@ def stored_image_bytes(image: PromptImage) -> bytes:
         return file.read()
 
 
+def kept_image(image: PromptImage) -> CheckedImage:
+    """A stored image as one to store again (an edited message's, for its new version): its bytes
+    were checked and re-encoded when it was first sent."""
+    return CheckedImage(
+        data=stored_image_bytes(image), media_type=image.media_type, width=image.width, height=image.height
+    )
+
+
 # --- Upstream ---------------------------------------------------------------------------------
 
 

@@ -15,7 +15,13 @@ from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, se
 from chat.exceptions import ChatNotFound, PromptNotEditable, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
 from chat.history import build_history
-from chat.images import CheckedImage, checked_image_parts, ensure_model_reads_images, stored_image_parts
+from chat.images import (
+    CheckedImage,
+    checked_image_parts,
+    ensure_model_reads_images,
+    kept_image,
+    stored_image_parts,
+)
 from chat.models import ChatBot, Prompt, PromptImage, PromptKind
 from chat.quota import (
     AllowanceRefused,
@@ -71,18 +77,23 @@ def _reserved_plan(
     """Build the chat's request for `content` (with its new `images`, or a regenerated prompt's stored
     ones) and reserve a completion for it. `prompt_id`: a stored prompt answered again (it is not
     history then). `edit_of`: the message `content` is a new version of (the history is its branch
-    up to it)."""
+    up to it); the new version carries the old one's images, stored again as its own (like a
+    regenerated prompt's, they were counted in the day's images when first sent)."""
     config = chat.config
     stored = list(PromptImage.objects.filter(prompt_id=prompt_id)) if prompt_id is not None else []
-    if images or stored:
+    kept: tuple[CheckedImage, ...] = ()
+    if edit_of is not None:
+        old_images = PromptImage.objects.filter(prompt=edit_of).order_by("position", "id")
+        kept = tuple(kept_image(image) for image in old_images)
+    if images or stored or kept:
         ensure_model_reads_images(config.model)
     history = build_history(
         chat=chat,
         content=content,
         answering=prompt_id,
         **({"after": edit_of.parent_id} if edit_of is not None else {}),
-        images=images or tuple(stored),
-        image_parts=checked_image_parts(images) if images else stored_image_parts(stored),
+        images=images or kept or tuple(stored),
+        image_parts=checked_image_parts(images or kept) if images or kept else stored_image_parts(stored),
     )
     request = CompletionRequest(
         model=config.model,
@@ -100,7 +111,7 @@ def _reserved_plan(
         prompt_id=prompt_id,
         history=history,
         counted_tokens=history.counted_tokens(),
-        images=images,
+        images=images or kept,
         edit_of=edit_of.pk if edit_of is not None else None,
         may_be_untitled=not chat.title,
     )
@@ -125,9 +136,11 @@ def regenerate_prepare(*, user, chat_id: int, prompt_id: int) -> SendPlan:
 
 
 def edit_prepare(*, user, chat_id: int, prompt_id: int, content: str) -> SendPlan:
-    """A new version of one of the chat's messages, `content`, sent with the history of its branch
-    before it (ChatNotFound, PromptNotFound, PromptNotEditable, QuotaExceeded). Stored as a sibling
-    of the message, it becomes the current branch; what followed the old version stays on its own."""
+    """A new version of one of the chat's messages, `content` with the old version's images, sent with
+    the history of its branch before it (ChatNotFound, PromptNotFound, PromptNotEditable,
+    QuotaExceeded; ImagesNotSupported if it has images and the chat's model now reads text only).
+    Stored as a sibling of the message, it becomes the current branch; what followed the old version
+    stays on its own."""
     chat = _owned_chat(user, chat_id)
     prompt = _owned_message(chat, prompt_id)
     if prompt.tool_results:

@@ -473,3 +473,42 @@ def test_an_edit_of_a_chat_deleted_while_the_model_answers_stores_nothing_and_co
     assert not Prompt.objects.exists()
     assert not QuotaReservation.objects.exists()
     assert not DailyUsage.objects.filter(used__gt=0).exists()
+
+
+def test_an_edited_message_keeps_its_images_as_its_own_and_they_are_not_counted_again(
+    auth_client, user, mock_llm, settings
+):
+    from chat.models import PromptImage
+    from chat.tests.test_images import picture, send_with_images, upload
+
+    settings.CHAT_IMAGES_PER_DAY = 2
+    chat = ChatBotFactory(user=user)
+    sent = send_with_images(auth_client, chat, upload(picture()), upload(picture(20, 10, "JPEG"), "b.jpg"))
+    assert sent.status_code == 201
+
+    edited = edit(auth_client, chat.pk, sent.json()["id"], "And what colour is it?")
+
+    assert edited.status_code == 201
+    shown = [(image["width"], image["height"]) for image in edited.json()["images"]]
+    assert shown == [(40, 30), (20, 10)]
+    asked = mock_llm.requests()[-1]["body"]["messages"][-1]["content"]
+    assert [part["type"] for part in asked] == ["text", "image_url", "image_url"]
+    assert "I see a 40x30 PNG image." in edited.json()["reply"]["choices"][0]["content"]
+    old, new = (list(PromptImage.objects.filter(prompt_id=pk)) for pk in (sent.json()["id"], edited.json()["id"]))
+    assert {image.file.name for image in old}.isdisjoint(image.file.name for image in new)  # copies of their own
+    assert DailyUsage.objects.get(user=user).images == 2  # counted once, when first sent
+    assert auth_client.get(edited.json()["images"][0]["url"]).status_code == 200
+
+
+def test_editing_a_message_with_images_on_a_text_only_model_is_refused_in_words(auth_client, user, mock_llm, settings):
+    from chat.tests.test_images import picture, send_with_images, upload
+
+    chat = ChatBotFactory(user=user)
+    sent = send_with_images(auth_client, chat, upload(picture()))
+    settings.OPENAI_VISION_MODELS = ["gpt-4o"]  # the chat's gpt-4o-mini reads text only from now on
+
+    refused = edit(auth_client, chat.pk, sent.json()["id"], "Again?")
+
+    assert refused.status_code == 400
+    assert "reads text only" in refused.json()["detail"]
+    assert used(user) == 1

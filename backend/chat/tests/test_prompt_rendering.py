@@ -57,7 +57,7 @@ def test_every_shape_of_a_prompt_renders_as_the_serializer_renders_it(auth_clien
             ours, theirs = both(prompt, context)
             assert ours == theirs
     assert {prompt.kind for prompt in shapes} == {PromptKind.MESSAGE, PromptKind.GOAL}
-    assert sum(len(prompt.attached_images) for prompt in shapes) == 2
+    assert sum(len(prompt.attached_images) for prompt in shapes) == 4  # the message's two, and its edit's
     assert any(len(prompt.answers) == 2 for prompt in shapes)
     assert any(len(getattr(prompt, "loaded_versions", [])) == 2 for prompt in shapes)
     assert '"cost": "0.00000002"' in both(loaded_tooled, {})[0]
