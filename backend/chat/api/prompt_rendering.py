@@ -1,4 +1,5 @@
-"""A send's stored prompt as JSON, in `PromptSerializer`'s shape, written out by hand.
+"""A send's stored prompt as JSON, in `PromptSerializer`'s shape, written out by hand (and a chat as
+the list shows it, in `ChatSummarySerializer`'s).
 
 The `done` event of every streamed send and the body of every plain one is this prompt with its
 reply and choices. Through DRF's serializer (fields walked, `get_attribute` and `to_representation`
@@ -21,7 +22,7 @@ _COST_PLACES = decimal.Decimal(".1") ** 8  # ReplySerializer.cost: max_digits=14
 _COST_DIGITS = 14
 
 
-def _time(value) -> str | None:
+def drf_time(value) -> str | None:
     """DRF's DateTimeField: ISO 8601 in the current time zone, UTC written as Z."""
     if not value:
         return None
@@ -51,7 +52,7 @@ def _reply(reply: Reply) -> dict:
     return {
         "id": reply.pk,
         "model": reply.model,
-        "created_at": _time(reply.created_at),
+        "created_at": drf_time(reply.created_at),
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,
         "total_tokens": reply.total_tokens,
@@ -81,12 +82,22 @@ def prompt_data(prompt: Prompt, *, context: dict) -> dict:
         "kind": prompt.kind,
         "content": prompt.content,
         "tool_results": prompt.tool_results,
-        "created_at": _time(prompt.created_at),
+        "created_at": drf_time(prompt.created_at),
         "images": [_image(image, chat_id=prompt.chatbot_id, request=request) for image in prompt.attached_images],
         "versions": [
-            {"id": version["id"], "created_at": _time(version["created_at"])}
+            {"id": version["id"], "created_at": drf_time(version["created_at"])}
             for version in getattr(prompt, "loaded_versions", ())
         ],
         "reply": answers[-1] if answers else None,
         "replies": answers,
+    }
+
+
+def chat_summary_data(chat) -> dict:
+    """`ChatSummarySerializer(chat).data`: a chat as the list shows it."""
+    return {
+        "id": chat.pk,
+        "title": chat.title,
+        "created_at": drf_time(chat.created_at),
+        "updated_at": drf_time(chat.updated_at),
     }

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.api.prompt_rendering import prompt_data
+from chat.api.prompt_rendering import chat_summary_data, prompt_data
 from chat.branches import cursor_for, prompt_id_of_cursor
 from chat.exceptions import ImageRefused, ImageTooLarge
 from chat.images import CheckedImage, images_checked
@@ -183,10 +183,19 @@ class PersonaChoiceSerializer(serializers.Serializer):
     )
 
 
+class RenderedChatSummaries(serializers.ListSerializer):
+    """A page of the chat list in `ChatSummarySerializer`'s shape, rendered by hand
+    (`prompt_rendering.chat_summary_data`, held to the serializer by a test)."""
+
+    def to_representation(self, data):
+        return [chat_summary_data(chat) for chat in data]
+
+
 class ChatSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatBot
         fields = ["id", "title", "created_at", "updated_at"]
+        list_serializer_class = RenderedChatSummaries
 
 
 class EarlierTurnsSummarySerializer(serializers.ModelSerializer):

@@ -8,9 +8,9 @@ import pytest
 from django.test import RequestFactory
 
 from chat.api.prompt_rendering import prompt_data
-from chat.api.serializers import ChatDetailSerializer, PromptSerializer
+from chat.api.serializers import ChatDetailSerializer, ChatSummarySerializer, PromptSerializer
 from chat.branches import versions_of
-from chat.models import Prompt, PromptKind
+from chat.models import ChatBot, Prompt, PromptKind
 from chat.selectors import chat_detail_queryset_for, chat_with_branch, prompts_with_replies
 from chat.tests.factories import ChatBotFactory, ChoiceFactory, PromptFactory, ReplyFactory
 from chat.tests.test_images import picture, send_with_images, upload
@@ -78,3 +78,17 @@ def test_a_chats_detail_renders_its_prompts_as_the_serializer_would(auth_client,
     expected = PromptSerializer(shown.shown_prompts, many=True, context={"request": request}).data
     assert json.dumps(detail["prompts"]) == json.dumps(expected)
     assert auth_client.get(f"/api/v1/chats/{chat.pk}/").json()["prompts"] == json.loads(json.dumps(expected))
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Asia/Seoul"])
+def test_the_chat_list_renders_as_the_serializer_would(auth_client, user, settings, time_zone):
+    settings.TIME_ZONE = time_zone
+    ChatBotFactory(user=user, title="Busan 부산")
+    ChatBotFactory(user=user, title="")
+    chats = list(ChatBot.objects.filter(user=user).order_by("-updated_at", "-id"))
+
+    listed = auth_client.get("/api/v1/chats/").json()["results"]
+
+    expected = [ChatSummarySerializer(chat).data for chat in chats]  # one at a time: DRF's own rendering
+    assert json.dumps(ChatSummarySerializer(chats, many=True).data) == json.dumps(expected)
+    assert listed == json.loads(json.dumps(expected))
