@@ -114,7 +114,7 @@ def quota_status_for(user, *, allowance: Allowance | None = None) -> QuotaStatus
 def token_status_for(user, *, allowance: Allowance | None = None) -> dict:
     """The user's token budgets: `{daily: {limit, used, remaining}, monthly: {...}}` (None: no limit)."""
     at = now()
-    allowance = allowance or allowance_for(user)
+    allowance = allowance if allowance is not None else allowance_for(user)
     answer = {}
     for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
         settled, in_flight = user_tokens_used(user.pk, window, at)
@@ -262,7 +262,7 @@ def quota_reserve(
     EmailNotVerified, ModelNotAllowed)."""
     at = now()
     day_window, month_window = windows_at(at)
-    allowance = allowance or allowance_for(user)
+    allowance = allowance if allowance is not None else allowance_for(user)
     admission_check(user=user, allowance=allowance, model=model)
     ceilings = service_ceilings()
     with transaction.atomic():

@@ -256,7 +256,7 @@ class EditView(AsyncSendView):
             400: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description='Invalid input: `{"field": ["message"]}`; or `{"detail": "..."}` for a body that is not '
-                "JSON or a turn of tool results.",
+                "JSON, a turn of tool results, or a message with images when the chat's model reads text only.",
             ),
             404: OpenApiResponse(ErrorDetailSerializer, description="No such chat of yours, or message in it."),
         },

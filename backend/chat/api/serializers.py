@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Manager
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -188,7 +189,7 @@ class RenderedChatSummaries(serializers.ListSerializer):
     (`prompt_rendering.chat_summary_data`, held to the serializer by a test)."""
 
     def to_representation(self, data):
-        return [chat_summary_data(chat) for chat in data]
+        return [chat_summary_data(chat) for chat in (data.all() if isinstance(data, Manager) else data)]
 
 
 class ChatSummarySerializer(serializers.ModelSerializer):
@@ -212,7 +213,8 @@ class RenderedPromptList(serializers.ListSerializer):
     and through DRF's nested serializers they were a fifth of its time (docs/performance.md)."""
 
     def to_representation(self, data):
-        return [prompt_data(prompt, context=self.context) for prompt in data]
+        prompts = data.all() if isinstance(data, Manager) else data
+        return [prompt_data(prompt, context=self.context) for prompt in prompts]
 
 
 class ChatDetailSerializer(serializers.ModelSerializer):
@@ -350,7 +352,7 @@ class ChatDetailQuerySerializer(serializers.Serializer):
 
 
 class MessageEditSerializer(MessageCreateSerializer):
-    """The new version of a message: its text."""
+    """The new version of a message: its text (its images, if it has any, are kept)."""
 
 
 class BranchSwitchSerializer(serializers.Serializer):

@@ -56,6 +56,9 @@ class CheckedDataURL(str):
         self.image = image
         return self
 
+    def __reduce__(self):  # a copy (copy, deepcopy, pickle) is the plain URL: storing it checks it again
+        return (str, (str(self),))
+
 
 def data_image_count(body) -> int:
     """The `data:` images an OpenAI-style body carries, in any of its messages (`image_url` parts) or

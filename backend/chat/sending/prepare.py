@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from chat.allowances import Allowance, allowance_for, prompt_tokens_estimate, service_ceilings
-from chat.exceptions import ChatNotFound, PromptNotEditable, PromptNotFound, PromptNotRegenerable
+from chat.exceptions import ChatNotFound, ImagesNotSupported, PromptNotEditable, PromptNotFound, PromptNotRegenerable
 from chat.gateway import CompletionRequest
 from chat.history import build_history
 from chat.images import (
@@ -81,20 +81,29 @@ def _reserved_plan(
     regenerated prompt's, they were counted in the day's images when first sent)."""
     config = chat.config
     stored = list(PromptImage.objects.filter(prompt_id=prompt_id)) if prompt_id is not None else []
-    kept: tuple[CheckedImage, ...] = ()
-    if edit_of is not None:
-        old_images = PromptImage.objects.filter(prompt=edit_of).order_by("position", "id")
-        kept = tuple(kept_image(image) for image in old_images)
-    if images or stored or kept:
+    old_images = list(PromptImage.objects.filter(prompt=edit_of).order_by("position", "id")) if edit_of else []
+    if old_images and config.model not in settings.OPENAI_VISION_MODELS:
+        raise ImagesNotSupported(
+            _(
+                "This message has images and the model %(model)s reads text only; choose one that reads images "
+                "to edit it."
+            )
+            % {"model": config.model}
+        )
+    if images or stored:
         ensure_model_reads_images(config.model)
-    history = build_history(
-        chat=chat,
-        content=content,
-        answering=prompt_id,
-        **({"after": edit_of.parent_id} if edit_of is not None else {}),
-        images=images or kept or tuple(stored),
-        image_parts=checked_image_parts(images or kept) if images or kept else stored_image_parts(stored),
-    )
+    try:  # the stored images' bytes: the kept ones', a regenerated prompt's, the history's
+        kept = tuple(kept_image(image) for image in old_images)
+        history = build_history(
+            chat=chat,
+            content=content,
+            answering=prompt_id,
+            **({"after": edit_of.parent_id} if edit_of is not None else {}),
+            images=images or kept or tuple(stored),
+            image_parts=checked_image_parts(images or kept) if images or kept else stored_image_parts(stored),
+        )
+    except FileNotFoundError as gone:  # the chat's files go as it is deleted, right now
+        raise ChatNotFound() from gone
     request = CompletionRequest(
         model=config.model,
         messages=history.messages(),

@@ -510,5 +510,23 @@ def test_editing_a_message_with_images_on_a_text_only_model_is_refused_in_words(
     refused = edit(auth_client, chat.pk, sent.json()["id"], "Again?")
 
     assert refused.status_code == 400
-    assert "reads text only" in refused.json()["detail"]
+    assert "This message has images and the model gpt-4o-mini reads text only" in refused.json()["detail"]
+    korean = edit(auth_client, chat.pk, sent.json()["id"], "Again?", HTTP_ACCEPT_LANGUAGE="ko")
+    assert "이 메시지에는 이미지가 있는데 gpt-4o-mini 모델은 텍스트만 읽어요" in korean.json()["detail"]
+    assert used(user) == 1
+
+
+def test_an_edit_of_a_message_whose_images_are_gone_meanwhile_is_a_404(auth_client, user, mock_llm):
+    from django.core.files.storage import default_storage
+
+    from chat.models import PromptImage
+    from chat.tests.test_images import picture, send_with_images, upload
+
+    chat = ChatBotFactory(user=user)
+    sent = send_with_images(auth_client, chat, upload(picture()))
+    default_storage.delete(PromptImage.objects.get().file.name)  # as when its chat is being deleted
+
+    gone = edit(auth_client, chat.pk, sent.json()["id"], "Again?")
+
+    assert gone.status_code == 404
     assert used(user) == 1

@@ -263,3 +263,15 @@ def test_a_checked_image_is_stored_from_its_check_not_decoded_again():
     assert image is part["image_url"]["url"].image  # the check's own result
     assert (image.width, image.height, image.media_type) == (40, 30, "image/png")
     assert part["image_url"]["url"] == f"data:image/png;base64,{base64.b64encode(image.data).decode()}"
+
+
+def test_a_copy_of_a_checked_data_url_is_the_plain_url():
+    import copy
+    import pickle
+
+    from chat.openai_compatible.messages import checked_image_part
+
+    part = checked_image_part({"type": "image_url", "image_url": {"url": data_url(picture(4, 3))}}, "messages.0")
+    url = part["image_url"]["url"]
+    for copied in (copy.copy(url), copy.deepcopy(part)["image_url"]["url"], pickle.loads(pickle.dumps(url))):  # noqa: S301 - our own bytes
+        assert type(copied) is str and copied == url
