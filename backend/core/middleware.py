@@ -3,10 +3,11 @@
 Under ASGI, Django runs every `process_request` and `process_response` of a `MiddlewareMixin`
 through `sync_to_async`: a thread hop each, about a dozen per request with the stock middleware,
 measured at ~2 ms of CPU per send (docs/performance.md). These subclass Django's (the admin's
-checks look for subclasses) and change only `__call__`, the public entry of a middleware. The
-session, locale, common, authentication and messages ones are named in MIDDLEWARE; the security,
-CSRF and clickjacking ones keep Django's names there (`check --deploy` looks for exactly those) and
-take their places in the chain that `core.handler.ASGIHandler` builds.
+checks look for subclasses) and change only `__call__`, the public entry of a middleware (and
+CSRF's `process_view`, made a coroutine). The session, locale, common, authentication and messages
+ones are named in MIDDLEWARE; the security, CSRF and clickjacking ones keep Django's names there
+(`check --deploy` looks for exactly those) and take their places in the chain that
+`core.handler.ASGIHandler` builds.
 
 On `/api/` the hooks do no I/O: the API authenticates with bearer tokens, so no session is loaded
 or saved and no message is stored; what is left is header arithmetic, run on the event loop. A view
