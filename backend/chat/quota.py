@@ -100,15 +100,28 @@ class QuotaStatus:
         return QuotaStatus(self.limit, self.used, min(self.limit - self.used, self.remaining + 1), self.resets_at)
 
 
+def _today(user, at: dt.datetime) -> tuple[int, int, int, int]:
+    """The day's row as a read without its lock sees it: completions used, images stored, and the
+    reservations in flight with their images."""
+    day, _ = quota_day(at)
+    live = Q(reservations__expires_at__gt=at)
+    row = (
+        DailyUsage.objects.filter(user=user, day=day)
+        .annotate(
+            in_flight=Count("reservations", filter=live), images_in_flight=Sum("reservations__images", filter=live)
+        )
+        .values_list("used", "images", "in_flight", "images_in_flight")
+        .first()
+    )
+    used, images, in_flight, images_in_flight = row or (0, 0, 0, 0)
+    return used, images, in_flight, images_in_flight or 0
+
+
 def quota_status_for(user, *, allowance: Allowance | None = None) -> QuotaStatus:
     at = now()
-    day, resets_at = quota_day(at)
-    usage = DailyUsage.objects.filter(user=user, day=day).annotate(
-        in_flight=Count("reservations", filter=Q(reservations__expires_at__gt=at))
-    )
-    row = usage.values_list("used", "in_flight").first() or (0, 0)
+    used, _, in_flight, _ = _today(user, at)
     limit = allowance.daily_limit if allowance is not None else limit_for(user)
-    return QuotaStatus.build(limit=limit, used=row[0], in_flight=row[1], resets_at=resets_at)
+    return QuotaStatus.build(limit=limit, used=used, in_flight=in_flight, resets_at=quota_day(at)[1])
 
 
 def token_status_for(user, *, allowance: Allowance | None = None) -> dict:
@@ -422,23 +435,14 @@ def refuse_early(*, user, images: int) -> None:
     cannot make us decode images for nothing. Read without the lock; the exact check, which admits,
     is still `quota_reserve`'s."""
     at = now()
-    day, resets_at = quota_day(at)
-    live = Q(reservations__expires_at__gt=at)
-    row = (
-        DailyUsage.objects.filter(user=user, day=day)
-        .annotate(
-            in_flight=Count("reservations", filter=live), images_in_flight=Sum("reservations__images", filter=live)
-        )
-        .values_list("used", "images", "in_flight", "images_in_flight")
-        .first()
-    )
-    used, stored_images, in_flight, images_in_flight = row or (0, 0, 0, 0)
+    resets_at = quota_day(at)[1]
+    used, stored_images, in_flight, images_in_flight = _today(user, at)
     status = QuotaStatus.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
     if not status.remaining:
         QUOTA_REFUSALS.inc()
         raise QuotaExceeded(status)
     if images:
-        left = settings.CHAT_IMAGES_PER_DAY - stored_images - (images_in_flight or 0)
+        left = settings.CHAT_IMAGES_PER_DAY - stored_images - images_in_flight
         _refuse_past_images(images=images, left=left, resets_at=resets_at)
 
 

@@ -61,11 +61,16 @@ def _reply(reply: Reply) -> dict:
     }
 
 
-def _image(image: PromptImage, *, chat_id: int, request) -> dict:
+def image_url(image: PromptImage, *, chat_id: int, request) -> str:
+    """Where an image's bytes are for its owner: absolute with a request, else the path."""
     path = reverse("chat-image", kwargs={"pk": chat_id, "image_id": image.pk})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _image(image: PromptImage, *, chat_id: int, request) -> dict:
     return {
         "id": image.pk,
-        "url": request.build_absolute_uri(path) if request is not None else path,
+        "url": image_url(image, chat_id=chat_id, request=request),
         "media_type": image.media_type,
         "width": image.width,
         "height": image.height,

@@ -185,8 +185,8 @@ class MessageCreateView(AsyncSendView):
 
     def build(self, user, chat_id: int) -> SendPlan:
         multipart = self.request.content_type.startswith("multipart/form-data")
-        if multipart and self.request.data.getlist("images"):
-            refuse_early(user=user, images=len(self.request.data.getlist("images")))  # before decoding them
+        if multipart and (uploads := self.request.data.getlist("images")):
+            refuse_early(user=user, images=len(uploads))  # before decoding them
         serializer = (MessageWithImagesSerializer if multipart else MessageCreateSerializer)(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -2,12 +2,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Manager
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.api.prompt_rendering import chat_summary_data, prompt_data
+from chat.api.prompt_rendering import chat_summary_data, image_url, prompt_data
 from chat.branches import cursor_for, prompt_id_of_cursor
 from chat.exceptions import ImageRefused, ImageTooLarge
 from chat.images import CheckedImage, images_checked
@@ -76,9 +75,7 @@ class PromptImageSerializer(serializers.ModelSerializer):
 
     def get_url(self, image: PromptImage) -> str:
         # The prompt's chat id is on the prompt we are serialised under; no query for it.
-        path = reverse("chat-image", kwargs={"pk": self.context["chat_id"], "image_id": image.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return image_url(image, chat_id=self.context["chat_id"], request=self.context.get("request"))
 
 
 class PromptVersionSerializer(serializers.Serializer):
@@ -184,12 +181,22 @@ class PersonaChoiceSerializer(serializers.Serializer):
     )
 
 
-class RenderedChatSummaries(serializers.ListSerializer):
-    """A page of the chat list in `ChatSummarySerializer`'s shape, rendered by hand
-    (`prompt_rendering.chat_summary_data`, held to the serializer by a test)."""
+class HandRenderedList(serializers.ListSerializer):
+    """A list of its child serializer's shape (and schema), each item rendered by `item` (from
+    `chat.api.prompt_rendering`, held to the serializer's own output by tests)."""
+
+    def item(self, value) -> dict:
+        raise NotImplementedError
 
     def to_representation(self, data):
-        return [chat_summary_data(chat) for chat in (data.all() if isinstance(data, Manager) else data)]
+        return [self.item(value) for value in (data.all() if isinstance(data, Manager) else data)]
+
+
+class RenderedChatSummaries(HandRenderedList):
+    """A page of the chat list (`prompt_rendering.chat_summary_data`)."""
+
+    def item(self, value) -> dict:
+        return chat_summary_data(value)
 
 
 class ChatSummarySerializer(serializers.ModelSerializer):
@@ -207,14 +214,13 @@ class EarlierTurnsSummarySerializer(serializers.ModelSerializer):
         fields = ["content", "covers_until_prompt_id", "updated_at"]
 
 
-class RenderedPromptList(serializers.ListSerializer):
+class RenderedPromptList(HandRenderedList):
     """A list of `PromptSerializer`s (its shape, its schema) rendered by `chat.api.prompt_rendering`,
     which is held to the serializer's output field for field: a chat's detail is mostly its prompts,
     and through DRF's nested serializers they were a fifth of its time (docs/performance.md)."""
 
-    def to_representation(self, data):
-        prompts = data.all() if isinstance(data, Manager) else data
-        return [prompt_data(prompt, context=self.context) for prompt in prompts]
+    def item(self, value) -> dict:
+        return prompt_data(value, context=self.context)
 
 
 class ChatDetailSerializer(serializers.ModelSerializer):
