@@ -27,12 +27,13 @@ def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
     """The user's chats, most recently active first; with `search`, those whose title or one of
     whose messages contains it (case-insensitively; `%`, `_` and `\\` stand for themselves).
 
-    Written as two disjoint halves (title matches, then the other chats with a matching message)
-    rather than `title OR EXISTS (...)`: under an OR PostgreSQL can only run the EXISTS chat by
-    chat or compute every matching message first, while a plain EXISTS becomes a semi-join whose
-    plan it picks from the statistics: the trigram index of migration 0014 (on `UPPER(content)`,
-    what `icontains` compares there) for a rare word, the user's chats one by one, stopping at
-    the first match, for a common one. SQLite reads the user's messages either way.
+    Written as two halves, the title matches and the chats with a matching message, united (a
+    chat in both is listed once), rather than `title OR EXISTS (...)`: under an OR PostgreSQL can
+    only run the EXISTS chat by chat or compute every matching message first, while a plain EXISTS
+    becomes a semi-join whose plan it picks from the statistics: the trigram index of migration
+    0014 (on `UPPER(content)`, what `icontains` compares there) for a rare word, the user's chats
+    one by one, stopping at the first match, for a common one. The titles have their own trigram
+    index (0016). SQLite reads the user's chats and messages either way.
     """
     chats = ChatBot.objects.owned_by(user)
     search = search.strip()
@@ -41,7 +42,7 @@ def chat_list_for(user, *, search: str = "") -> QuerySet[ChatBot]:
         matching_message = Prompt.objects.filter(
             chatbot=OuterRef("pk"), kind=PromptKind.MESSAGE, content__icontains=search
         )
-        chats = chats.filter(in_title).union(chats.exclude(in_title).filter(Exists(matching_message)), all=True)
+        chats = chats.filter(in_title).union(chats.filter(Exists(matching_message)))
     return chats.order_by("-updated_at", "-id")
 
 

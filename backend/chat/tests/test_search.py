@@ -175,3 +175,21 @@ def test_the_search_query_is_answered_from_the_trigram_index(user):
 
     assert "chat_prompt_content_trgm" in plan, plan
     assert [c.pk for c in chat_list_for(user, search="KUMQUAT")] == [chats[3].pk]
+
+
+@postgresql_only
+def test_the_titles_are_searched_on_their_own_trigram_index(user):
+    # A user with thousands of chats: comparing every title would be dearer than the index.
+    ChatBot.objects.bulk_create(ChatBot(user=user, title=f"chat number {n}") for n in range(3000))
+    wanted = ChatBotFactory(user=user, title="Planning the kumquat harvest")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('chat_chatbot_title_trgm'::regclass)")
+        cursor.execute("ANALYZE chat_chatbot")
+    sql, params = chat_list_for(user, search="kumquat").query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "chat_chatbot_title_trgm" in plan, plan
+    assert [c.pk for c in chat_list_for(user, search="KUMQUAT")] == [wanted.pk]
