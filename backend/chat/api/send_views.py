@@ -31,7 +31,7 @@ from chat.api.serializers import (
     QuotaExceededSerializer,
 )
 from chat.gateway import get_gateway
-from chat.quota import refuse_early
+from chat.refusals import refuse_early
 from chat.sending import (
     SendAttempt,
     SendPlan,
