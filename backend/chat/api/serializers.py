@@ -299,37 +299,3 @@ class ChatExportSerializer(ChatDetailSerializer):
     class Meta(ChatDetailSerializer.Meta):
         fields = [*(f for f in ChatDetailSerializer.Meta.fields if f != "older"), "current_prompt"]
         extra_kwargs = {"current_prompt": {"help_text": "The last message of the current branch."}}
-
-
-# --- Share links --------------------------------------------------------------------------------
-
-
-class ShareLinkSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="The secret of the link: whoever has it can read the chat.")
-    url = serializers.CharField(help_text="The SPA's page for the link (SPA_URL#/shared/<token>).")
-
-
-class SharedReplySerializer(serializers.ModelSerializer):
-    choices = ChoiceSerializer(many=True, read_only=True, source="ordered_choices")
-
-    class Meta:
-        model = Reply
-        fields = ["model", "created_at", "choices"]
-
-
-class SharedPromptSerializer(serializers.ModelSerializer):
-    reply = SharedReplySerializer(read_only=True, allow_null=True, help_text="The newest answer; null if none.")
-
-    class Meta:
-        model = Prompt
-        fields = ["content", "created_at", "reply"]
-
-
-class SharedChatSerializer(serializers.ModelSerializer):
-    """What a link shows: the title and the conversation; nothing of the owner, no ids, no context."""
-
-    prompts = SharedPromptSerializer(many=True, read_only=True, source="shown_prompts")
-
-    class Meta:
-        model = ChatBot
-        fields = ["title", "created_at", "prompts"]
