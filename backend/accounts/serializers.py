@@ -19,7 +19,7 @@ from accounts.social.serializers import LinkedSocialAccountSerializer
 from accounts.social.services import can_log_in_with_password
 from accounts.tokens import refresh_for_login
 from chat.allowances import allowance_for
-from chat.quota import quota_status_for, token_status_for
+from chat.quota_status import quota_status_for, token_status_for
 from core.serializer_fields import StrictCharField, StrictModelSerializer
 
 

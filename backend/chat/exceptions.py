@@ -1,5 +1,5 @@
 """Application errors of the chat, each with its HTTP answer (`core.errors`); the quota's own
-refusal, `QuotaExceeded`, lives with the quota (`chat.quota`)."""
+refusals, `QuotaExceeded` and the like, live in `chat.refusals`."""
 
 from __future__ import annotations
 

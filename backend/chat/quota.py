@@ -32,11 +32,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from rest_framework.fields import DateTimeField
+from django.db.models import Sum
 
 from chat.allowances import (
     Allowance,
@@ -48,9 +44,16 @@ from chat.allowances import (
     windows_at,
 )
 from chat.budget_alerts import alerts_due
-from chat.exceptions import ImageLimitReached
 from chat.models import DailyUsage, ModelUsage, QuotaReservation, ServiceBudgetLock
-from core.errors import ApplicationError
+from chat.quota_status import QuotaStatus, now
+from chat.refusals import (
+    EmailNotVerified,
+    ModelNotAllowed,
+    QuotaExceeded,
+    ServiceBudgetExhausted,
+    TokenQuotaExceeded,
+    _refuse_past_images,
+)
 from core.metrics import (
     QUOTA_REFUSALS,
     SERVICE_BUDGET_REFUSALS,
@@ -63,189 +66,8 @@ from core.metrics import (
 RESERVATION_MARGIN = dt.timedelta(seconds=2)
 
 
-def now() -> dt.datetime:
-    """The clock of the quota (tests move it with time-machine)."""
-    return timezone.now()
-
-
-def limit_for(user) -> int:
-    return allowance_for(user).daily_limit
-
-
-def quota_day(at: dt.datetime) -> tuple[dt.date, dt.datetime]:
-    """The calendar day `at` falls on in the server's zone, and the moment the next one starts."""
-    day, _ = windows_at(at)
-    return day.first_day, day.resets_at
-
-
 def reservation_lifetime() -> dt.timedelta:
     return dt.timedelta(seconds=settings.OPENAI_TIMEOUT) + RESERVATION_MARGIN
-
-
-@dataclass(frozen=True)
-class QuotaStatus:
-    """Where a user stands today: a plain value (read by `quota_status_for`, formatted by the API)."""
-
-    limit: int
-    used: int
-    remaining: int
-    resets_at: dt.datetime
-
-    @classmethod
-    def build(cls, *, limit: int, used: int, in_flight: int, resets_at: dt.datetime) -> QuotaStatus:
-        return cls(limit=limit, used=used, remaining=max(0, limit - used - in_flight), resets_at=resets_at)
-
-    def with_released(self) -> QuotaStatus:
-        """This status once one reservation counted in it is given back."""
-        return QuotaStatus(self.limit, self.used, min(self.limit - self.used, self.remaining + 1), self.resets_at)
-
-
-def _today(user, at: dt.datetime) -> tuple[int, int, int, int]:
-    """The day's row as a read without its lock sees it: completions used, images stored, and the
-    reservations in flight with their images."""
-    day, _ = quota_day(at)
-    live = Q(reservations__expires_at__gt=at)
-    row = (
-        DailyUsage.objects.filter(user=user, day=day)
-        .annotate(
-            in_flight=Count("reservations", filter=live), images_in_flight=Sum("reservations__images", filter=live)
-        )
-        .values_list("used", "images", "in_flight", "images_in_flight")
-        .first()
-    )
-    used, images, in_flight, images_in_flight = row or (0, 0, 0, 0)
-    return used, images, in_flight, images_in_flight or 0
-
-
-def quota_status_for(user, *, allowance: Allowance | None = None) -> QuotaStatus:
-    at = now()
-    used, _, in_flight, _ = _today(user, at)
-    limit = allowance.daily_limit if allowance is not None else limit_for(user)
-    return QuotaStatus.build(limit=limit, used=used, in_flight=in_flight, resets_at=quota_day(at)[1])
-
-
-def token_status_for(user, *, allowance: Allowance | None = None) -> dict:
-    """The user's token budgets: `{daily: {limit, used, remaining}, monthly: {...}}` (None: no limit)."""
-    at = now()
-    allowance = allowance if allowance is not None else allowance_for(user)
-    answer = {}
-    for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
-        settled, in_flight = user_tokens_used(user.pk, window, at)
-        remaining = None if limit is None else max(0, limit - settled - in_flight)
-        answer["daily" if window.name == "day" else "monthly"] = {
-            "limit": limit,
-            "used": settled,
-            "remaining": remaining,
-        }
-    return answer
-
-
-def _seconds_until(moment: dt.datetime) -> int:
-    return max(1, int((moment - now()).total_seconds()) + 1)
-
-
-def seconds_until_reset(status: QuotaStatus) -> int:
-    return _seconds_until(status.resets_at)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return DateTimeField().to_representation(moment)
-
-
-class AllowanceRefused(ApplicationError):
-    """A send refused by a limit; `quota` is where the user's completions stand (for `X-RateLimit-*`)."""
-
-    quota: QuotaStatus
-
-
-class QuotaExceeded(AllowanceRefused):
-    """No completion left today: 429 with where the user stands and, in `Retry-After`, when it resets."""
-
-    status, code = 429, "rate_limit_exceeded"
-
-    def __init__(self, quota: QuotaStatus):
-        super().__init__(
-            _("You have used all %(limit)s completions for today. The limit resets at %(resets_at)s.")
-            % {"limit": quota.limit, "resets_at": quota.resets_at.isoformat()}
-        )
-        self.quota = quota
-        self.headers = {"Retry-After": str(seconds_until_reset(quota))}
-
-    def body(self) -> dict:  # documented by chat.api.serializers.QuotaExceededSerializer
-        quota = self.quota
-        return {
-            "detail": self.detail,
-            "limit": quota.limit,
-            "remaining": quota.remaining,
-            "resets_at": _iso(quota.resets_at),
-        }
-
-
-class TokenQuotaExceeded(AllowanceRefused):
-    """The send's worst case does not fit in what is left of the user's tokens for the day or the
-    month: 429 like the daily count (same body: the token limit and what is left of it)."""
-
-    status, code = 429, "token_limit_exceeded"
-
-    def __init__(self, *, window: Window, limit: int, remaining: int, needed: int, quota: QuotaStatus):
-        if window.name == "day":
-            message = _(
-                "This message could need up to %(needed)s tokens and you have %(remaining)s of your %(limit)s "
-                "tokens left today. The limit resets at %(resets_at)s."
-            )
-        else:
-            message = _(
-                "This message could need up to %(needed)s tokens and you have %(remaining)s of your %(limit)s "
-                "tokens left this month. The limit resets at %(resets_at)s."
-            )
-        values = {"needed": needed, "remaining": remaining, "limit": limit, "resets_at": window.resets_at.isoformat()}
-        super().__init__(message % values)
-        self.window, self.limit, self.remaining, self.quota = window, limit, remaining, quota
-        self.headers = {"Retry-After": str(_seconds_until(window.resets_at))}
-
-    def body(self) -> dict:
-        resets_at = _iso(self.window.resets_at)
-        return {"detail": self.detail, "limit": self.limit, "remaining": self.remaining, "resets_at": resets_at}
-
-
-class ServiceBudgetExhausted(AllowanceRefused):
-    """The whole service's tokens for the day or month are spent (not the user's): 503 until it resets."""
-
-    status, code = 503, "service_budget_exhausted"
-
-    def __init__(self, *, window: Window, quota: QuotaStatus):
-        if window.name == "day":
-            message = _(
-                "The service has used up today's budget of tokens for everyone (this is not your own limit). "
-                "It resets at %(resets_at)s."
-            )
-        else:
-            message = _(
-                "The service has used up this month's budget of tokens for everyone (this is not your own limit). "
-                "It resets at %(resets_at)s."
-            )
-        super().__init__(message % {"resets_at": window.resets_at.isoformat()})
-        self.window, self.quota = window, quota
-        self.headers = {"Retry-After": str(_seconds_until(window.resets_at))}
-
-    def body(self) -> dict:
-        return {"detail": self.detail, "resets_at": _iso(self.window.resets_at)}
-
-
-class EmailNotVerified(ApplicationError):
-    status, code = 403, "email_not_verified"
-    default_detail = gettext_lazy(
-        "Confirm your email address before chatting: follow the link we mailed you (or ask for it again)."
-    )
-
-
-class ModelNotAllowed(ApplicationError):
-    status, code = 403, "model_not_allowed"
-
-    def __init__(self, model: str, allowed: frozenset[str]):
-        names = ", ".join(sorted(allowed))
-        message = _("Your group may not use the model '%(model)s'. You may use: %(names)s.")
-        super().__init__(message % {"model": model, "names": names}, param="model")
 
 
 def admission_check(*, user, allowance: Allowance, model: str | None) -> None:
@@ -418,32 +240,6 @@ def _ensure_room_for_images(usage: _Usage, *, images: int, at: dt.datetime, rese
     )
     left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
     _refuse_past_images(images=images, left=left, resets_at=resets_at)
-
-
-def _refuse_past_images(*, images: int, left: int, resets_at: dt.datetime) -> None:
-    if images > left:
-        raise ImageLimitReached(
-            _("You can send %(limit)s images a day and have %(left)s left today; the count resets at %(resets_at)s.")
-            % {"limit": settings.CHAT_IMAGES_PER_DAY, "left": max(0, left), "resets_at": resets_at.isoformat()},
-            param="images",
-        )
-
-
-def refuse_early(*, user, images: int) -> None:
-    """Before a send's images are decoded (the dear part of it): QuotaExceeded or
-    ImageLimitReached if where the user stands today already refuses it, so a user past a limit
-    cannot make us decode images for nothing. Read without the lock; the exact check, which admits,
-    is still `quota_reserve`'s."""
-    at = now()
-    resets_at = quota_day(at)[1]
-    used, stored_images, in_flight, images_in_flight = _today(user, at)
-    status = QuotaStatus.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
-    if not status.remaining:
-        QUOTA_REFUSALS.inc()
-        raise QuotaExceeded(status)
-    if images:
-        left = settings.CHAT_IMAGES_PER_DAY - stored_images - images_in_flight
-        _refuse_past_images(images=images, left=left, resets_at=resets_at)
 
 
 def quota_commit(

@@ -186,7 +186,7 @@ def shared_chat_for(token: str) -> ChatBot | None:
 
 def daily_usage_for(user, *, days: int) -> list[dict]:
     """The last `days` calendar days (server zone), oldest first, zeros included, in one query."""
-    from chat.quota import now, quota_day
+    from chat.quota_status import now, quota_day
 
     today, _ = quota_day(now())
     first = today - dt.timedelta(days=days - 1)

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.allowances import prompt_tokens_estimate, service_ceilings, service_tokens_used, windows_at
+from chat.completions import Completion
 from chat.exceptions import UpstreamError
-from chat.gateway import Completion, CompletionRequest
+from chat.gateway import CompletionRequest
 from chat.models import ServiceBudgetLock, ServiceTokenUsage
 from core.metrics import SERVICE_TOKENS
 

@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django_tasks import task
 
-from chat.gateway import Completion, CompletionRequest, get_gateway
+from chat.completions import Completion
+from chat.gateway import CompletionRequest, get_gateway
 from chat.models import ChatBot, PromptKind, ServiceCallKind, TitleSource
 from chat.service_usage import fail_service_call, hold_service_call, settle_service_call
 from core.metrics import SERVICE_CALLS

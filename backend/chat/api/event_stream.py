@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from django.http import StreamingHttpResponse
 
 from chat.api.prompt_rendering import prompt_data
-from chat.gateway import StreamPieces
+from chat.completions import StreamPieces
 from chat.sending import SendResult
 from core.error_answers import event_stream_error
 from core.metrics import STREAMS_IN_FLIGHT

@@ -1,6 +1,6 @@
 """The quota, as HTTP headers: every send answer carries them."""
 
-from chat.quota import QuotaStatus
+from chat.quota_status import QuotaStatus
 
 
 def rate_limit_headers(quota: QuotaStatus) -> dict[str, str]:

@@ -23,15 +23,10 @@ from rest_framework.response import Response
 from chat.api.event_stream import event_stream_response, prompt_events
 from chat.api.prompt_rendering import prompt_data
 from chat.api.rate_limit import rate_limit_headers
-from chat.api.serializers import (
-    MessageCreateSerializer,
-    MessageEditSerializer,
-    MessageWithImagesSerializer,
-    PromptSerializer,
-    QuotaExceededSerializer,
-)
+from chat.api.request_serializers import MessageCreateSerializer, MessageEditSerializer, MessageWithImagesSerializer
+from chat.api.serializers import PromptSerializer, QuotaExceededSerializer
 from chat.gateway import get_gateway
-from chat.quota import refuse_early
+from chat.refusals import refuse_early
 from chat.sending import (
     SendAttempt,
     SendPlan,

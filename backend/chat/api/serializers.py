@@ -2,14 +2,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Manager
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.api.prompt_rendering import chat_summary_data, image_url, prompt_data
-from chat.branches import cursor_for, prompt_id_of_cursor
-from chat.exceptions import ImageRefused, ImageTooLarge
-from chat.images import CheckedImage, images_checked
+from chat.branches import cursor_for
 from chat.models import (
     CONTEXT_KINDS,
     SYSTEM_PROMPT_MAX_CHARS,
@@ -22,21 +19,16 @@ from chat.models import (
     PromptImage,
     Reply,
 )
-from chat.personas import VALUE_MAX_CHARS
 from chat.selectors import chat_summary
 from core.serializer_fields import (
-    PresentMeansGivenMixin,
     StrictCharField,
     StrictChoiceField,
     StrictFloatField,
     StrictIntegerField,
     StrictModelSerializer,
-    StrictQueryChoiceField,
-    StrictQueryIntegerField,
 )
 
 CONTEXT_MAX_CHARS = 2000
-SEARCH_MAX_CHARS = 200
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -172,15 +164,6 @@ class ChatPersonaSerializer(serializers.Serializer):
         return {name: stored[name] for name in [*declared, *sorted(set(stored) - set(declared))] if name in stored}
 
 
-class PersonaChoiceSerializer(serializers.Serializer):
-    id = StrictCharField(max_length=50)
-    values = serializers.DictField(
-        child=StrictCharField(max_length=VALUE_MAX_CHARS, allow_blank=True, trim_whitespace=False),
-        required=False,
-        default=dict,
-    )
-
-
 class HandRenderedList(serializers.ListSerializer):
     """A list of its child serializer's shape (and schema), each item rendered by `item` (from
     `chat.api.prompt_rendering`, held to the serializer's own output by tests)."""
@@ -273,104 +256,6 @@ class ChatDetailSerializer(serializers.ModelSerializer):
         return {kind.value: stored.get(kind) for kind in CONTEXT_KINDS}
 
 
-# --- Input ------------------------------------------------------------------------------------
-
-
-class ChatWriteSerializer(serializers.Serializer):
-    title = StrictCharField(max_length=200, allow_blank=True, required=False)
-    config = ChatConfigSerializer(required=False)
-    context = ChatContextSerializer(required=False)
-
-
-class ChatCreateSerializer(ChatWriteSerializer):
-    persona = PersonaChoiceSerializer(
-        required=False, help_text="Start from a persona: its prompt, with `values` filled in, is the system prompt."
-    )
-
-    def validate(self, attrs):
-        if "persona" in attrs and attrs.get("config", {}).get("system_prompt"):
-            raise serializers.ValidationError({"persona": [_("Give a persona or a system_prompt, not both.")]})
-        return attrs
-
-
-class MessageCreateSerializer(serializers.Serializer):
-    """A message as JSON: its text."""
-
-    content = StrictCharField(max_length=settings.CHAT_MESSAGE_MAX_CHARS)
-
-
-class MessageWithImagesSerializer(MessageCreateSerializer):
-    """A message as `multipart/form-data`: its text (blank when it has images) and image files.
-
-    Each file must be a JPEG, PNG, GIF or WEBP image (what its bytes are, whatever its name or
-    declared type says), of at most CHAT_IMAGE_MAX_BYTES (413 past it), CHAT_IMAGES_PER_MESSAGE per
-    message and CHAT_IMAGES_PER_DAY per day; the chat's model must read images. They are stored
-    re-encoded, without their metadata (EXIF).
-    """
-
-    content = StrictCharField(max_length=settings.CHAT_MESSAGE_MAX_CHARS, allow_blank=True)
-    images = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)
-
-    def validate(self, attrs):
-        if not attrs["content"] and not attrs["images"]:
-            raise serializers.ValidationError({"content": [_("This field may not be blank.")]})
-        return attrs
-
-    def validate_images(self, uploads) -> tuple[CheckedImage, ...]:
-        if len(uploads) > settings.CHAT_IMAGES_PER_MESSAGE:
-            raise ImageRefused(
-                _("A message may carry at most %(limit)s images; this one has %(count)s.")
-                % {"limit": settings.CHAT_IMAGES_PER_MESSAGE, "count": len(uploads)},
-                param="images",
-            )
-        for upload in uploads:  # before reading any of them
-            if upload.size > settings.CHAT_IMAGE_MAX_BYTES:
-                raise ImageTooLarge(
-                    _("An image may have at most %(limit)s bytes; one has %(size)s.")
-                    % {"limit": settings.CHAT_IMAGE_MAX_BYTES, "size": upload.size},
-                    param="images",
-                )
-        return images_checked(upload.read() for upload in uploads)
-
-
-class StrictQueryCharField(PresentMeansGivenMixin, StrictCharField):
-    """Text from a query string: `?before=` given empty is an empty value (refused), not an absent one."""
-
-
-class ChatDetailQuerySerializer(serializers.Serializer):
-    """The detail's paging: the newest `turns` of the current branch, or those before a cursor."""
-
-    turns = StrictQueryIntegerField(
-        min_value=1, max_value=100, required=False, help_text="Only this many turns (1 to 100), newest."
-    )
-    before = StrictQueryCharField(max_length=40, required=False, help_text="`older` of the previous page.")
-
-    def validate_before(self, value: str) -> int:
-        prompt_id = prompt_id_of_cursor(value)
-        if prompt_id is None:
-            raise serializers.ValidationError(_("Not a cursor of this chat."))
-        return prompt_id
-
-    def validate(self, attrs):
-        if "before" in attrs and "turns" not in attrs:
-            raise serializers.ValidationError({"turns": [_("A cursor needs turns.")]})
-        return attrs
-
-
-class MessageEditSerializer(MessageCreateSerializer):
-    """The new version of a message: its text (its images, if it has any, are kept)."""
-
-
-class BranchSwitchSerializer(serializers.Serializer):
-    prompt_id = StrictIntegerField(min_value=1, help_text="A version (`versions[].id`) of one of the chat's messages.")
-
-
-class ChatListQuerySerializer(serializers.Serializer):
-    """The list's query string. Search text is capped: a LIKE pattern has limits of its own."""
-
-    search = StrictCharField(max_length=SEARCH_MAX_CHARS, required=False, allow_blank=True, default="")
-
-
 # --- Errors (documentation of the error bodies) -----------------------------------------------------
 
 
@@ -386,19 +271,11 @@ class ModelListSerializer(serializers.Serializer):
     models = serializers.ListField(child=serializers.CharField())
 
 
-class UsageQuerySerializer(serializers.Serializer):
-    days = StrictQueryIntegerField(min_value=1, max_value=90, required=False, default=30)
-
-
 class DailyUsageSerializer(serializers.Serializer):
     day = serializers.DateField()
     completions = serializers.IntegerField()
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
-
-
-class ExportQuerySerializer(serializers.Serializer):
-    format = StrictQueryChoiceField(choices=["md", "json"], required=False, default="md")
 
 
 class ReplyExportSerializer(ReplySerializer):
@@ -422,37 +299,3 @@ class ChatExportSerializer(ChatDetailSerializer):
     class Meta(ChatDetailSerializer.Meta):
         fields = [*(f for f in ChatDetailSerializer.Meta.fields if f != "older"), "current_prompt"]
         extra_kwargs = {"current_prompt": {"help_text": "The last message of the current branch."}}
-
-
-# --- Share links --------------------------------------------------------------------------------
-
-
-class ShareLinkSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="The secret of the link: whoever has it can read the chat.")
-    url = serializers.CharField(help_text="The SPA's page for the link (SPA_URL#/shared/<token>).")
-
-
-class SharedReplySerializer(serializers.ModelSerializer):
-    choices = ChoiceSerializer(many=True, read_only=True, source="ordered_choices")
-
-    class Meta:
-        model = Reply
-        fields = ["model", "created_at", "choices"]
-
-
-class SharedPromptSerializer(serializers.ModelSerializer):
-    reply = SharedReplySerializer(read_only=True, allow_null=True, help_text="The newest answer; null if none.")
-
-    class Meta:
-        model = Prompt
-        fields = ["content", "created_at", "reply"]
-
-
-class SharedChatSerializer(serializers.ModelSerializer):
-    """What a link shows: the title and the conversation; nothing of the owner, no ids, no context."""
-
-    prompts = SharedPromptSerializer(many=True, read_only=True, source="shown_prompts")
-
-    class Meta:
-        model = ChatBot
-        fields = ["title", "created_at", "prompts"]

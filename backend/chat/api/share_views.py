@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from chat.api.serializers import SharedChatSerializer, ShareLinkSerializer
+from chat.api.share_serializers import SharedChatSerializer, ShareLinkSerializer
 from chat.models import ChatBot
 from chat.selectors import shared_chat_for
 from chat.services import chat_share, chat_unshare

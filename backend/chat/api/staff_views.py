@@ -14,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.quota import now, quota_day
+from chat.quota_status import now, quota_day
 from chat.usage_report import usage_report, usage_rows
 
 MAX_DAYS = 366

@@ -14,20 +14,22 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from chat.api.serializers import (
+from chat.api.request_serializers import (
     BranchSwitchSerializer,
     ChatCreateSerializer,
     ChatDetailQuerySerializer,
+    ChatListQuerySerializer,
+    ChatWriteSerializer,
+    ExportQuerySerializer,
+    UsageQuerySerializer,
+)
+from chat.api.serializers import (
     ChatDetailSerializer,
     ChatExportSerializer,
-    ChatListQuerySerializer,
     ChatSummarySerializer,
-    ChatWriteSerializer,
     DailyUsageSerializer,
-    ExportQuerySerializer,
     ModelListSerializer,
     PersonaSerializer,
-    UsageQuerySerializer,
 )
 from chat.branches import chat_branch_switch
 from chat.exceptions import ImageNotFound

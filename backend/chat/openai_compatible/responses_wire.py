@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat.gateway import Delta, StreamPieces
+from chat.completions import Delta, StreamPieces
 from chat.models import Reply
 from chat.sending import SendResult
 from core.error_answers import INTERNAL_ERROR, openai_error

@@ -32,7 +32,7 @@ from chat.openai_compatible.serializers import (
     message_text,
 )
 from chat.openai_compatible.wire import completion_body, completion_chunks, completion_id
-from chat.quota import refuse_early
+from chat.refusals import refuse_early
 from chat.sending import SendPlan, completion_prepare, send_complete, send_stream, started
 from core.error_answers import openai_error, openai_error_body
 

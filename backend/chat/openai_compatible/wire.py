@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 
-from chat.gateway import Delta, StreamPieces
+from chat.completions import Delta, StreamPieces
 from chat.sending import SendResult
 from core.error_answers import INTERNAL_ERROR, openai_error, openai_error_body
 

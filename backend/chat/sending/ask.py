@@ -11,7 +11,8 @@ from typing import TypeVar
 
 from django.conf import settings
 
-from chat.gateway import Completion, OpenAIGateway, StreamPieces
+from chat.completions import Completion, StreamPieces
+from chat.gateway import OpenAIGateway
 from chat.quota import Reservation, quota_renew
 from chat.sending.plan import SendPlan, SendResult
 from chat.sending.store import release_quietly, store_cancelled, store_once

@@ -9,7 +9,8 @@ from chat.gateway import CompletionRequest
 from chat.history import History
 from chat.images import CheckedImage
 from chat.models import Prompt
-from chat.quota import QuotaStatus, Reservation
+from chat.quota import Reservation
+from chat.quota_status import QuotaStatus
 
 TITLE_LENGTH = 60
 

@@ -23,13 +23,9 @@ from chat.images import (
     stored_image_parts,
 )
 from chat.models import ChatBot, Prompt, PromptImage, PromptKind
-from chat.quota import (
-    AllowanceRefused,
-    QuotaStatus,
-    Reservation,
-    quota_reserve,
-    quota_status_for,
-)
+from chat.quota import Reservation, quota_reserve
+from chat.quota_status import QuotaStatus, quota_status_for
+from chat.refusals import AllowanceRefused
 from chat.selectors import chat_asking_for_tools, chat_for_send
 from chat.sending.plan import SendPlan
 from chat.sending.store import release_quietly

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from chat.allowances import prompt_tokens_estimate, reply_cost, text_tokens_estimate
 from chat.branches import versions_of
+from chat.completions import Completion, CompletionChoice
 from chat.exceptions import ChatDeletedMidAnswer, ChatLimitReached
-from chat.gateway import Completion, CompletionChoice
 from chat.images import images_discard, images_link, images_save
 from chat.models import ChatBot, Choice, Config, Prompt, PromptKind, Reply, TitleSource
 from chat.quota import Reservation, quota_commit, quota_release

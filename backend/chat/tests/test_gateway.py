@@ -42,7 +42,8 @@ def test_a_loops_gateways_are_closed_and_let_go_when_the_loop_ends(mock_llm):
 
 
 def test_parsed_json_takes_what_orjson_refuses_as_json_does():
-    from chat.gateway import MAX_TOKENS_COUNT, _usage, parsed_json
+    from chat.gateway import parsed_json
+    from chat.stream_state import MAX_TOKENS_COUNT, _usage
 
     assert parsed_json(b'{"choices": [{"delta": {"content": "\\uc548\\ub155"}}]}')["choices"][0]["delta"] == {
         "content": "안녕"

@@ -15,7 +15,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.tests.factories import UserFactory
 from chat.gateway import get_gateway
 from chat.models import DailyUsage, QuotaReservation, Reply
-from chat.quota import QuotaExceeded, quota_reserve, quota_status_for
+from chat.quota import quota_reserve
+from chat.quota_status import quota_status_for
+from chat.refusals import QuotaExceeded
 from chat.sending import send_complete, send_prepare
 from chat.tests.factories import ChatBotFactory
 from core.database import run_db

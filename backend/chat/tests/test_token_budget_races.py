@@ -18,7 +18,7 @@ from accounts.tests.factories import UserFactory
 from chat.allowances import text_tokens_estimate
 from chat.gateway import get_gateway
 from chat.models import Choice, DailyUsage, QuotaReservation, Reply
-from chat.quota import TokenQuotaExceeded
+from chat.refusals import TokenQuotaExceeded
 from chat.sending import send_complete, send_prepare
 from chat.tests.factories import ChatBotFactory
 from chat.tests.openai_support import sdk
