@@ -34,14 +34,14 @@ from openai._constants import RAW_RESPONSE_HEADER
 
 from chat.completions import Completion, CompletionChoice, StreamPieces, storable_text
 from chat.exceptions import UpstreamError
-from chat.stream_state import MAX_TOOL_CALLS, _choice_index, _StreamState, _usage
+from chat.stream_state import MAX_TOOL_CALLS, StreamState, choice_index, usage_counts
 from chat.upstream_errors import upstream_call
 
 
 def parsed_json(payload: bytes):
     """`payload` parsed by orjson (a streamed chunk's JSON in a third of json's time); what orjson
     refuses and json takes (an escaped lone surrogate) goes to json. Unlike json, orjson reads an
-    integer past 64 bits as a float (`_usage` takes one as the count it stands for)."""
+    integer past 64 bits as a float (`usage_counts` takes one as the count it stands for)."""
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError:
@@ -93,7 +93,7 @@ def _tool_calls(values) -> list[dict[str, Any]]:
 def _completion_from_json(data: dict, *, default_model: str) -> Completion:
     choices: dict[int, CompletionChoice] = {}
     for choice in data.get("choices") or ():
-        index = _choice_index(choice.get("index", 0))
+        index = choice_index(choice.get("index", 0))
         if index is None or index in choices:
             continue
         message = choice.get("message") or {}
@@ -106,7 +106,7 @@ def _completion_from_json(data: dict, *, default_model: str) -> Completion:
         )
     if not choices:
         raise UpstreamError(_("The language model service answered without a reply."))
-    prompt_tokens, completion_tokens, total_tokens = _usage(data.get("usage") or {})
+    prompt_tokens, completion_tokens, total_tokens = usage_counts(data.get("usage") or {})
     return Completion(
         upstream_id=storable_text(str(data.get("id") or ""))[:200],
         model=storable_text(str(data.get("model") or default_model))[:100],
@@ -160,7 +160,7 @@ class OpenAIGateway:
         If the consumer stops early (`aclose()`), the upstream response is closed, which cancels
         the generation.
         """
-        state = _StreamState()
+        state = StreamState()
         async with upstream_call("stream"):
             async with asyncio.timeout(self.timeout):
                 response = await self._post(request, stream=True)

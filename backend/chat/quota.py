@@ -52,7 +52,7 @@ from chat.refusals import (
     QuotaExceeded,
     ServiceBudgetExhausted,
     TokenQuotaExceeded,
-    _refuse_past_images,
+    refuse_past_images,
 )
 from core.metrics import (
     QUOTA_REFUSALS,
@@ -239,7 +239,7 @@ def _ensure_room_for_images(usage: _Usage, *, images: int, at: dt.datetime, rese
         or 0
     )
     left = settings.CHAT_IMAGES_PER_DAY - usage.images - in_flight
-    _refuse_past_images(images=images, left=left, resets_at=resets_at)
+    refuse_past_images(images=images, left=left, resets_at=resets_at)
 
 
 def quota_commit(

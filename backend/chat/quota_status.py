@@ -49,7 +49,7 @@ class QuotaStatus:
         return QuotaStatus(self.limit, self.used, min(self.limit - self.used, self.remaining + 1), self.resets_at)
 
 
-def _today(user, at: dt.datetime) -> tuple[int, int, int, int]:
+def today_usage(user, at: dt.datetime) -> tuple[int, int, int, int]:
     """The day's row as a read without its lock sees it: completions used, images stored, and the
     reservations in flight with their images."""
     day, _ = quota_day(at)
@@ -68,7 +68,7 @@ def _today(user, at: dt.datetime) -> tuple[int, int, int, int]:
 
 def quota_status_for(user, *, allowance: Allowance | None = None) -> QuotaStatus:
     at = now()
-    used, _, in_flight, _ = _today(user, at)
+    used, _, in_flight, _ = today_usage(user, at)
     limit = allowance.daily_limit if allowance is not None else limit_for(user)
     return QuotaStatus.build(limit=limit, used=used, in_flight=in_flight, resets_at=quota_day(at)[1])
 

@@ -16,7 +16,7 @@ from rest_framework.fields import DateTimeField
 
 from chat.allowances import Window
 from chat.exceptions import ImageLimitReached
-from chat.quota_status import QuotaStatus, _today, limit_for, now, quota_day
+from chat.quota_status import QuotaStatus, limit_for, now, quota_day, today_usage
 from core.errors import ApplicationError
 from core.metrics import QUOTA_REFUSALS
 
@@ -129,7 +129,7 @@ class ModelNotAllowed(ApplicationError):
         super().__init__(message % {"model": model, "names": names}, param="model")
 
 
-def _refuse_past_images(*, images: int, left: int, resets_at: dt.datetime) -> None:
+def refuse_past_images(*, images: int, left: int, resets_at: dt.datetime) -> None:
     if images > left:
         raise ImageLimitReached(
             _("You can send %(limit)s images a day and have %(left)s left today; the count resets at %(resets_at)s.")
@@ -145,11 +145,11 @@ def refuse_early(*, user, images: int) -> None:
     is still `quota_reserve`'s."""
     at = now()
     resets_at = quota_day(at)[1]
-    used, stored_images, in_flight, images_in_flight = _today(user, at)
+    used, stored_images, in_flight, images_in_flight = today_usage(user, at)
     status = QuotaStatus.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
     if not status.remaining:
         QUOTA_REFUSALS.inc()
         raise QuotaExceeded(status)
     if images:
         left = settings.CHAT_IMAGES_PER_DAY - stored_images - images_in_flight
-        _refuse_past_images(images=images, left=left, resets_at=resets_at)
+        refuse_past_images(images=images, left=left, resets_at=resets_at)

@@ -1,4 +1,4 @@
-"""A streamed answer folded chunk by chunk (`_StreamState`): each `chat.completion.chunk` the
+"""A streamed answer folded chunk by chunk (`StreamState`): each `chat.completion.chunk` the
 gateway (`chat.gateway`) parsed adds its text and tool-call pieces, per choice, to what the stream
 has delivered and hands choice 0's new text and the other pieces on as `StreamPieces`; at the end
 the state becomes one `Completion`. With it, the bounds that keep what the upstream sends within
@@ -16,7 +16,7 @@ MAX_TOOL_CALLS = 64
 
 
 @dataclass
-class _StreamState:
+class StreamState:
     """What a stream has delivered so far."""
 
     upstream_id: str = ""
@@ -63,9 +63,9 @@ class _StreamState:
             self.model = storable_text(str(chunk.get("model") or ""))[:100]
         usage = chunk.get("usage")
         if isinstance(usage, dict):
-            self.usage = _usage(usage)
+            self.usage = usage_counts(usage)
         for choice in chunk.get("choices") or ():
-            index = _choice_index(choice.get("index", 0))
+            index = choice_index(choice.get("index", 0))
             if index is None:
                 continue
             delta = choice.get("delta") or {}
@@ -83,7 +83,7 @@ class _StreamState:
         """One piece of a streamed tool call: relayed with its `index`; id and name in its first piece."""
         if not isinstance(piece, dict):
             return
-        position = _choice_index(piece.get("index", 0))
+        position = choice_index(piece.get("index", 0))
         function = piece.get("function") if isinstance(piece.get("function"), dict) else {}
         arguments = function.get("arguments")
         arguments = storable_text(arguments) if isinstance(arguments, str) else ""
@@ -114,11 +114,11 @@ MAX_CHOICES = 16
 MAX_TOKENS_COUNT = 2**31 - 1
 
 
-def _choice_index(value) -> int | None:
+def choice_index(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_CHOICES else None
 
 
-def _usage(usage: dict) -> tuple[int, int, int]:
+def usage_counts(usage: dict) -> tuple[int, int, int]:
     def count(name: str) -> int:
         value = usage.get(name)
         if isinstance(value, float) and value.is_integer():  # orjson reads an integer past 64 bits as one

@@ -43,12 +43,12 @@ def test_a_loops_gateways_are_closed_and_let_go_when_the_loop_ends(mock_llm):
 
 def test_parsed_json_takes_what_orjson_refuses_as_json_does():
     from chat.gateway import parsed_json
-    from chat.stream_state import MAX_TOKENS_COUNT, _usage
+    from chat.stream_state import MAX_TOKENS_COUNT, usage_counts
 
     assert parsed_json(b'{"choices": [{"delta": {"content": "\\uc548\\ub155"}}]}')["choices"][0]["delta"] == {
         "content": "안녕"
     }
     assert parsed_json(b'{"content": "\\ud800"}') == {"content": "\ud800"}  # a lone surrogate: json's answer
-    assert _usage(parsed_json(b'{"prompt_tokens": 123456789012345678901234567890}'))[0] == MAX_TOKENS_COUNT
+    assert usage_counts(parsed_json(b'{"prompt_tokens": 123456789012345678901234567890}'))[0] == MAX_TOKENS_COUNT
     with pytest.raises(ValueError):
         parsed_json(b"{not json")
