@@ -1,12 +1,13 @@
 """`python -m benchmarks.relay_floor`: what the least a Python relay can do costs a chunk on this machine.
 
-The floor under issue 24's chunk figure. A bare relay (`app` below: a raw ASGI app on the same
-uvicorn, uvloop and httptools as `make serve`, one worker, the upstream read through aiohttp as
-`chat.gateway` reads it) forwards the mock's bytes as they arrive: no Django, no authentication,
-no JSON parsed, nothing stored, one write per upstream read. It is measured as section 5 of
-`make bench` measures the API (replies of 10 and of 50 chunks, `--delay` apart; `cpu = sends * a
-+ chunks * b` solved through the two phases, from the processes' own books), beside the mock's own
-CPU in the same phases. Whatever our relay does on top of this can only add to it.
+The floor under issue 24's chunk figure. A bare relay (`app` below: a raw ASGI app under the same
+gunicorn, uvicorn, uvloop and httptools as `make serve`, two workers, the upstream read through
+aiohttp as `chat.gateway` reads it) forwards the mock's bytes as they arrive: no Django, no
+authentication, no JSON parsed, nothing stored, one write per upstream read. It is measured as
+section 5 of `make bench` measures the API (its phase sizes and streams in flight; replies of 10
+and of 50 chunks, 5 and 40 ms apart; `cpu = sends * a + chunks * b` solved through the two phases,
+from the processes' own books), beside the mock's own CPU in the same phases. Whatever our relay
+does on top of this can only add to it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,41 +49,58 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+def _cpu(master: int) -> float:
+    """CPU seconds of a gunicorn master and its workers."""
+    from benchmarks.cpu_books import cpu_of
+    from testsupport.servers import child_pids
+
+    return sum(cpu_of(pid) or 0.0 for pid in [master, *child_pids(master)])
+
+
 def main() -> None:
-    from benchmarks.cpu_accounting import solve
+    from benchmarks.cpu_accounting import SPACED_DELAYS, SPACED_WORDS, solve, spaced_sends
     from benchmarks.cpu_books import cpu_of
     from benchmarks.traffic import direct_request, load
     from testsupport.servers import Server, free_port, start_mock_llm, wait_until_up
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sends", type=int, default=200, help="streams in each of the two phases")
-    parser.add_argument("--delay", type=float, action="append", help="seconds between chunks (again for more)")
-    parser.add_argument("--in-flight", type=int, default=32)
+    # Three times section 5's phases by default: a bare relay's CPU is a few clock ticks a phase there.
+    parser.add_argument("--requests", type=int, default=900, help="as section 5's count: a third of it a phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="as make bench's: 4x this in flight")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    sends, in_flight = spaced_sends(args.requests), 4 * args.concurrency
     mock = start_mock_llm()
     port = free_port()
-    server = ["--port", str(port), "--no-access-log", "--log-level", "warning", "--loop", "uvloop"]
-    server += ["--http", "httptools"]
-    relay = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "benchmarks.relay_floor:app", *server],
+    relay = subprocess.Popen(  # as the API runs (testsupport.servers.start_api): make serve's gunicorn settings
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "benchmarks.relay_floor:app"],
         cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, "RELAY_FLOOR_UPSTREAM": mock.url},
+        env={
+            **os.environ,
+            "RELAY_FLOOR_UPSTREAM": mock.url,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": str(args.workers),
+            "ACCESS_LOG": "false",
+        },
         start_new_session=True,
     )
     relay_server = Server(relay, f"http://127.0.0.1:{port}")
     try:
         wait_until_up(f"{relay_server.url}/v1/models", relay)
+        print(f"{args.workers} workers, {sends} sends a phase, {in_flight} in flight")
         print("| chunks apart | bare relay, CPU a chunk | the mock, CPU a chunk | bare relay, CPU a stream besides |")
         print("|---|---|---|---|")
-        for delay in args.delay or [0.005, 0.04]:
+        for delay in SPACED_DELAYS:
             points = []
-            for words in (10, 50):
+            for words in SPACED_WORDS:
                 content = f"[[mock:words={words}]] [[mock:chunk_delay={delay:g}]] floor"
-                requests = [direct_request(relay_server.url, content, close=False) for _ in range(args.sends)]
-                before = cpu_of(relay.pid), cpu_of(mock.pid)
-                result = load(relay_server.url, "direct", requests, concurrency=args.in_flight)
-                after = cpu_of(relay.pid), cpu_of(mock.pid)
-                assert result["completed"] == args.sends, result["statuses"] + result["errors"]
+                requests = [direct_request(relay_server.url, content, close=False) for _ in range(sends)]
+                before = _cpu(relay.pid), cpu_of(mock.pid)
+                result = load(relay_server.url, "direct", requests, concurrency=in_flight)
+                time.sleep(0.25)  # what the servers still do for the last requests, as Books.measure waits
+                after = _cpu(relay.pid), cpu_of(mock.pid)
+                assert result["completed"] == sends, result["statuses"] + result["errors"]
                 chunks = result["total"] * words  # the content chunks, as the API's deltas count them
                 points.append((result["total"], chunks, after[0] - before[0], after[1] - before[1]))
             per_stream, per_chunk = solve(*((s, c, relay_cpu) for s, c, relay_cpu, _ in points))

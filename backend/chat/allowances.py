@@ -1,6 +1,7 @@
 """What a user may spend, what they and the whole service have spent, and what a reply costs.
 
-Read by `chat.quota`, which holds the locks: nothing here locks or writes.
+Read by `chat.quota`, which holds the locks, and by `chat.quota_status`'s unlocked reads: nothing here
+locks or writes.
 
 * The effective allowance, limit by limit: the user's own (an admin's override), else the most
   generous of their groups (a group's empty limit is the service default), else the service

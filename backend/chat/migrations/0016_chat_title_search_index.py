@@ -1,10 +1,9 @@
 """Search on an index, the titles' half (PostgreSQL only): a trigram GIN index on `UPPER(title)`.
 
-`chat.selectors.chat_list_for` asks PostgreSQL for the chats whose title or one of whose messages
-contains the words, as one set of chat ids (the titles' matches and the messages' matches) that the
-user's own chats are then taken from. Migration 0014 indexed the messages; this is the other half,
-so neither grows with the table. Built CONCURRENTLY (hence not atomic), and built again if an
-interrupted build left it invalid. Nothing on SQLite, which keeps its scan of the user's chats.
+`chat.selectors.chat_list_for` unites the user's chats whose title contains the words with those
+that have a matching message. Migration 0014 indexed the messages; without this index the title
+half compared the title of every one of the user's chats. Built CONCURRENTLY (hence not atomic),
+and built again if an interrupted build left it invalid. Nothing on SQLite, which keeps its scan.
 """
 
 from django.db import migrations
@@ -16,9 +15,8 @@ def create_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s", [INDEX]
-        )
+        # This schema's index of that name, as the statements below see it (the search path).
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [INDEX])
         found = cursor.fetchone()
     if found and not found[0]:  # left INVALID by a build that was interrupted: built again
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
