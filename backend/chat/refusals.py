@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.fields import DateTimeField
 
-from chat.allowances import Window
+from chat.allowances import Window, allowance_for, user_tokens_used, windows_at
 from chat.exceptions import ImageLimitReached
-from chat.quota_status import QuotaStatus, limit_for, now, quota_day, today_usage
+from chat.quota_status import QuotaStatus, now, quota_day, today_usage
 from core.errors import ApplicationError
-from core.metrics import QUOTA_REFUSALS
+from core.metrics import QUOTA_REFUSALS, TOKEN_REFUSALS
 
 
 def _seconds_until(moment: dt.datetime) -> int:
@@ -68,8 +68,12 @@ class TokenQuotaExceeded(AllowanceRefused):
 
     status, code = 429, "token_limit_exceeded"
 
-    def __init__(self, *, window: Window, limit: int, remaining: int, needed: int, quota: QuotaStatus):
-        if window.name == "day":
+    def __init__(self, *, window: Window, limit: int, remaining: int, needed: int | None, quota: QuotaStatus):
+        if needed is None and window.name == "day":  # none left at all, before the send's worst case is known
+            message = _("You have no tokens left of your %(limit)s for today. The limit resets at %(resets_at)s.")
+        elif needed is None:
+            message = _("You have no tokens left of your %(limit)s for this month. The limit resets at %(resets_at)s.")
+        elif window.name == "day":
             message = _(
                 "This message could need up to %(needed)s tokens and you have %(remaining)s of your %(limit)s "
                 "tokens left today. The limit resets at %(resets_at)s."
@@ -139,17 +143,23 @@ def refuse_past_images(*, images: int, left: int, resets_at: dt.datetime) -> Non
 
 
 def refuse_early(*, user, images: int) -> None:
-    """Before a send's images are decoded (the dear part of it): QuotaExceeded or
-    ImageLimitReached if where the user stands today already refuses it, so a user past a limit
-    cannot make us decode images for nothing. Read without the lock; the exact check, which admits,
-    is still `quota_reserve`'s."""
+    """Before a send's images are decoded (the dear part of it): QuotaExceeded, ImageLimitReached or
+    TokenQuotaExceeded if where the user stands already refuses any send (no completion left
+    today, not room for these images, or no token left of a budget), so a user past a limit cannot
+    make us decode images for nothing. Read without the lock; the exact check, which admits, is
+    still `quota_reserve`'s, which also weighs the send's own worst case."""
     at = now()
     resets_at = quota_day(at)[1]
+    allowance = allowance_for(user)
     used, stored_images, in_flight, images_in_flight = today_usage(user, at)
-    status = QuotaStatus.build(limit=limit_for(user), used=used, in_flight=in_flight, resets_at=resets_at)
+    status = QuotaStatus.build(limit=allowance.daily_limit, used=used, in_flight=in_flight, resets_at=resets_at)
     if not status.remaining:
         QUOTA_REFUSALS.inc()
         raise QuotaExceeded(status)
     if images:
         left = settings.CHAT_IMAGES_PER_DAY - stored_images - images_in_flight
         refuse_past_images(images=images, left=left, resets_at=resets_at)
+    for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
+        if limit is not None and sum(user_tokens_used(user.pk, window, at)) >= limit:  # any send needs one
+            TOKEN_REFUSALS.inc()
+            raise TokenQuotaExceeded(window=window, limit=limit, remaining=0, needed=None, quota=status)

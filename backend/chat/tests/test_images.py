@@ -182,6 +182,24 @@ def test_past_a_limit_the_images_are_refused_before_they_are_read(auth_client, u
     assert len(mock_llm.requests()) == 1
 
 
+@pytest.mark.parametrize("budget", ["daily_tokens", "monthly_tokens"])
+def test_with_no_token_left_the_images_are_refused_before_they_are_read(auth_client, user, mock_llm, budget):
+    chat = ChatBotFactory(user=user)
+    assert send_with_images(auth_client, chat, upload(picture())).status_code == 201
+    usage = DailyUsage.objects.get(user=user)
+    setattr(user, budget, usage.prompt_tokens + usage.completion_tokens)  # all of it spent by that send
+    user.save(update_fields=[budget])
+
+    refused = send_with_images(auth_client, chat, upload(b"\x89PNG but not really" * 1000), HTTP_ACCEPT_LANGUAGE="ko")
+
+    assert refused.status_code == 429
+    body = refused.json()
+    assert (body["limit"], body["remaining"]) == (getattr(user, budget), 0)
+    in_words = "오늘 남은 토큰이 없어요" if budget == "daily_tokens" else "이번 달 남은 토큰이 없어요"
+    assert body["detail"].startswith(in_words)
+    assert len(mock_llm.requests()) == 1
+
+
 def test_a_failed_send_gives_its_images_back(auth_client, user, mock_llm, settings):
     settings.CHAT_IMAGES_PER_DAY = 1
     chat = ChatBotFactory(user=user)
