@@ -207,24 +207,31 @@ def test_a_text_only_model_refuses_input_images_in_words(client, user):
     assert "reads text only" in refused.value.body["message"]
 
 
-@pytest.mark.parametrize("past", ["count", "images"])
+@pytest.mark.parametrize("past", ["count", "images", "tokens"])
 def test_past_a_limit_a_body_is_refused_before_its_images_are_decoded(client, user, past):
     from accounts.models import User
 
     if past == "count":
         User.objects.filter(pk=user.pk).update(daily_limit=0)
+    if past == "tokens":
+        User.objects.filter(pk=user.pk).update(monthly_tokens=0)
     not_an_image = data_url(b"\x89PNG but not really")  # decoding it would answer a 400 naming the part
-    images = [not_an_image] * (1 if past == "count" else 3)  # the server takes 2 a day
+    images = [not_an_image] * (3 if past == "images" else 1)  # the server takes 2 a day
 
-    with pytest.raises(openai.RateLimitError if past == "count" else openai.BadRequestError) as completions:
+    refusal = openai.BadRequestError if past == "images" else openai.RateLimitError
+    with pytest.raises(refusal) as completions:
         client.chat.completions.create(model=MODEL, messages=asking(*images))
-    with pytest.raises(openai.RateLimitError if past == "count" else openai.BadRequestError) as responses:
+    with pytest.raises(refusal) as responses:
         client.responses.create(
             model=MODEL,
             input=[{"role": "user", "content": [{"type": "input_image", "image_url": url} for url in images]}],
         )
 
-    says = "completions for today" if past == "count" else "2 images a day and have 2 left"
+    says = {
+        "count": "completions for today",
+        "images": "2 images a day and have 2 left",
+        "tokens": "no tokens left of your 0 for this month",
+    }[past]
     assert says in completions.value.body["message"]
     assert says in responses.value.body["message"]
     assert not Prompt.objects.exists()
