@@ -56,6 +56,11 @@ class Allowance:
     def limits_tokens(self) -> bool:
         return self.daily_tokens is not None or self.monthly_tokens is not None
 
+    def token_budgets(self, windows: tuple[Window, Window]) -> tuple[tuple[Window, int | None], ...]:
+        """The day's and the month's window (as `windows_at` gives them), each with its token limit here."""
+        day, month = windows
+        return (day, self.daily_tokens), (month, self.monthly_tokens)
+
 
 def _most_generous(values: list[int | None]) -> int | None:
     return None if any(value is None for value in values) else max(values)

@@ -116,7 +116,7 @@ def quota_reserve(
             raise QuotaExceeded(status)
         if images:
             _ensure_room_for_images(usage, images=images, at=at, resets_at=day_window.resets_at)
-        for window, limit in ((day_window, allowance.daily_tokens), (month_window, allowance.monthly_tokens)):
+        for window, limit in allowance.token_budgets((day_window, month_window)):
             if limit is not None:
                 settled, held = user_tokens_used(user.pk, window, at)
                 if settled + held + tokens > limit:

@@ -78,7 +78,7 @@ def token_status_for(user, *, allowance: Allowance | None = None) -> dict:
     at = now()
     allowance = allowance if allowance is not None else allowance_for(user)
     answer = {}
-    for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
+    for window, limit in allowance.token_budgets(windows_at(at)):
         settled, in_flight = user_tokens_used(user.pk, window, at)
         remaining = None if limit is None else max(0, limit - settled - in_flight)
         answer["daily" if window.name == "day" else "monthly"] = {

@@ -16,7 +16,7 @@ from rest_framework.fields import DateTimeField
 
 from chat.allowances import Window, allowance_for, user_tokens_used, windows_at
 from chat.exceptions import ImageLimitReached
-from chat.quota_status import QuotaStatus, now, quota_day, today_usage
+from chat.quota_status import QuotaStatus, now, today_usage
 from core.errors import ApplicationError
 from core.metrics import QUOTA_REFUSALS, TOKEN_REFUSALS
 
@@ -149,7 +149,8 @@ def refuse_early(*, user, images: int) -> None:
     make us decode images for nothing. Read without the lock; the exact check, which admits, is
     still `quota_reserve`'s, which also weighs the send's own worst case."""
     at = now()
-    resets_at = quota_day(at)[1]
+    windows = windows_at(at)
+    resets_at = windows[0].resets_at
     allowance = allowance_for(user)
     used, stored_images, in_flight, images_in_flight = today_usage(user, at)
     status = QuotaStatus.build(limit=allowance.daily_limit, used=used, in_flight=in_flight, resets_at=resets_at)
@@ -159,7 +160,7 @@ def refuse_early(*, user, images: int) -> None:
     if images:
         left = settings.CHAT_IMAGES_PER_DAY - stored_images - images_in_flight
         refuse_past_images(images=images, left=left, resets_at=resets_at)
-    for window, limit in zip(windows_at(at), (allowance.daily_tokens, allowance.monthly_tokens), strict=True):
+    for window, limit in allowance.token_budgets(windows):
         if limit is not None and sum(user_tokens_used(user.pk, window, at)) >= limit:  # any send needs one
             TOKEN_REFUSALS.inc()
             raise TokenQuotaExceeded(window=window, limit=limit, remaining=0, needed=None, quota=status)
