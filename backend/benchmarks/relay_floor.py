@@ -16,7 +16,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,17 +48,9 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _cpu(master: int) -> float:
-    """CPU seconds of a gunicorn master and its workers."""
-    from benchmarks.cpu_books import cpu_of
-    from testsupport.servers import child_pids
-
-    return sum(cpu_of(pid) or 0.0 for pid in [master, *child_pids(master)])
-
-
 def main() -> None:
     from benchmarks.cpu_accounting import SPACED_DELAYS, SPACED_WORDS, solve, spaced_sends
-    from benchmarks.cpu_books import cpu_of
+    from benchmarks.cpu_books import Books
     from benchmarks.traffic import direct_request, load
     from testsupport.servers import Server, free_port, start_mock_llm, wait_until_up
 
@@ -88,6 +79,7 @@ def main() -> None:
     relay_server = Server(relay, f"http://127.0.0.1:{port}")
     try:
         wait_until_up(f"{relay_server.url}/v1/models", relay)
+        books = Books(relay_server, mock)  # the relay in the API's place: master and workers, as section 5 books them
         print(f"{args.workers} workers, {sends} sends a phase, {in_flight} in flight")
         print("| chunks apart | bare relay, CPU a chunk | the mock, CPU a chunk | bare relay, CPU a stream besides |")
         print("|---|---|---|---|")
@@ -96,13 +88,12 @@ def main() -> None:
             for words in SPACED_WORDS:
                 content = f"[[mock:words={words}]] [[mock:chunk_delay={delay:g}]] floor"
                 requests = [direct_request(relay_server.url, content, close=False) for _ in range(sends)]
-                before = _cpu(relay.pid), cpu_of(mock.pid)
-                result = load(relay_server.url, "direct", requests, concurrency=in_flight)
-                time.sleep(0.25)  # what the servers still do for the last requests, as Books.measure waits
-                after = _cpu(relay.pid), cpu_of(mock.pid)
+                result, cpu = books.measure(
+                    lambda r=requests: load(relay_server.url, "direct", r, concurrency=in_flight)
+                )
                 assert result["completed"] == sends, result["statuses"] + result["errors"]
                 chunks = result["total"] * words  # the content chunks, as the API's deltas count them
-                points.append((result["total"], chunks, after[0] - before[0], after[1] - before[1]))
+                points.append((result["total"], chunks, cpu["api"], cpu["mock"]))
             per_stream, per_chunk = solve(*((s, c, relay_cpu) for s, c, relay_cpu, _ in points))
             _, mock_per_chunk = solve(*((s, c, mock_cpu) for s, c, _, mock_cpu in points))
             print(
